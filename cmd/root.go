@@ -1,0 +1,54 @@
+// Package cmd is the cohos command tree. Each command parses its flags,
+// makes one library call, renders the result and maps it to an exit code.
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"cohos.dev/cohos/internal/version"
+)
+
+// New builds the cohos command tree.
+func New() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "cohos",
+		Short: "Governed execution with signed evidence",
+		Long: `cohos runs a job (a MassGen multi-agent run or any command), observes how it
+behaved, grades it against an explicit policy as ALLOW, MARGINAL or REFUSE,
+and signs the decision as an in-toto attestation that verifies offline.`,
+		Example: `  cohos keys generate --out key
+  cohos run --sign key.pem -- make test
+  cohos verify runs/<id>/bundle.intoto.jsonl --key key.pub`,
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("cohos version {{.Version}}\n")
+	root.AddCommand(
+		newKeysCmd(),
+		newPolicyCmd(),
+		newAttestCmd(),
+		newVerifyCmd(),
+		newRunCmd(),
+		newSubstrateCmd(),
+	)
+	return root
+}
+
+// Main runs the command tree with args and returns the process exit code.
+// Errors are printed to stderr as one line: "cohos: error: ...".
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := New()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	code, msg := codeOf(root.Execute())
+	if msg != "" {
+		fmt.Fprintf(stderr, "cohos: error: %s\n", msg)
+	}
+	return code
+}
