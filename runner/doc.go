@@ -1,0 +1,26 @@
+// Package runner starts a governed job, supervises it, captures its output
+// to files in the run directory, records the invocation and observes its
+// behaviour as metrics. It knows nothing of signing or policy evaluation.
+//
+// The package has two layers. The supervision layer (supervise) runs one
+// attempt of one process: in its own process group, stdin from the null
+// device, stdout and stderr written straight to log files (never through
+// pipes, so a grandchild holding the output open cannot make it hang and
+// memory stays flat however much the job prints). On a timeout or
+// cancellation the whole group gets SIGTERM, then SIGKILL after a grace
+// period; after the leader exits, whatever is left of the group is
+// terminated the same way and reaped. Runners for particular kinds of job
+// (Run, for any command) are built on it.
+//
+// On Linux, Run marks the calling process as a child subreaper
+// (PR_SET_CHILD_SUBREAPER) so that the job's orphaned descendants are
+// reparented to it and reaped when the group is cleaned up, even when the
+// process with PID 1 does not reap orphans. The attribute stays set.
+//
+// Files written in the run directory (Prefix "command" shown):
+//
+//	command_stdout.log       the job's stdout, raw, appended across attempts
+//	command_stderr.log       the job's stderr, raw, appended across attempts
+//	command_invocation.json  the Invocation, written atomically
+//	artifacts/               COHOS_ARTIFACTS for the job, and collected files
+package runner

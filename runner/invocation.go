@@ -1,0 +1,88 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"cohos.dev/cohos/internal/atomicfile"
+)
+
+// Attempt records one run of the job's process.
+type Attempt struct {
+	StartedOn  time.Time `json:"startedOn"`
+	FinishedOn time.Time `json:"finishedOn"`
+	// ExitCode is the process's exit status, -1 if a signal killed it,
+	// 127/126 if it could not start.
+	ExitCode int `json:"exitCode"`
+	// Signal names the signal that killed the process ("SIGKILL").
+	Signal      string `json:"signal,omitempty"`
+	TimedOut    bool   `json:"timedOut"`
+	Interrupted bool   `json:"interrupted"`
+	// StartError says why the process could not start.
+	StartError string `json:"startError,omitempty"`
+
+	wall time.Duration // monotonic duration of the attempt
+}
+
+// Invocation is the record written to <Prefix>_invocation.json.
+type Invocation struct {
+	Argv    []string `json:"argv"`
+	WorkDir string   `json:"workDir"`
+	// EnvNames lists the names of the job's environment variables, sorted;
+	// values are never recorded.
+	EnvNames      []string  `json:"envNames"`
+	StartedOn     time.Time `json:"startedOn"`
+	FinishedOn    time.Time `json:"finishedOn"`
+	Attempts      []Attempt `json:"attempts"`
+	CohosVersion  string    `json:"cohosVersion"`
+	Timeout       string    `json:"timeout,omitempty"`
+	Retries       int       `json:"retries"`
+	Collected     []string  `json:"collected,omitempty"`
+	CollectErrors []string  `json:"collectErrors,omitempty"`
+}
+
+// envNames returns the sorted, distinct names of env entries.
+func envNames(env []string) []string {
+	seen := make(map[string]bool, len(env))
+	names := make([]string, 0, len(env))
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// setEnv returns env with every entry named name replaced by one name=value
+// at the end.
+func setEnv(env []string, name, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != name {
+			out = append(out, kv)
+		}
+	}
+	return append(out, name+"="+value)
+}
+
+// writeInvocation writes inv as indented JSON to dir/<prefix>_invocation.json
+// atomically. Errors wrap ErrWrite.
+func writeInvocation(dir, prefix string, inv *Invocation) error {
+	data, err := json.MarshalIndent(inv, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%w: encode invocation: %w", ErrWrite, err)
+	}
+	data = append(data, '\n')
+	path := filepath.Join(dir, prefix+"_invocation.json")
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		return fmt.Errorf("%w: %w", ErrWrite, err)
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+package runner
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"cohos.dev/cohos/policy"
+)
+
+func TestObserve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		out  Outcome
+		wall time.Duration
+		want policy.Metrics
+	}{
+		{"completed", Outcome{ExitCode: 0, StdoutBytes: 10, StderrBytes: 2}, 1234567891 * time.Nanosecond, policy.Metrics{
+			"completed": policy.Bool(true), "exit_code": policy.Num(0), "wall_seconds": policy.Num(1.235),
+			"restarts": policy.Num(0), "timed_out": policy.Bool(false), "interrupted": policy.Bool(false),
+			"stdout_bytes": policy.Num(10), "stderr_bytes": policy.Num(2),
+		}},
+		{"exit 0 but timed out", Outcome{ExitCode: 0, TimedOut: true, Restarts: 2}, 400 * time.Microsecond, policy.Metrics{
+			"completed": policy.Bool(false), "exit_code": policy.Num(0), "wall_seconds": policy.Num(0),
+			"restarts": policy.Num(2), "timed_out": policy.Bool(true), "interrupted": policy.Bool(false),
+			"stdout_bytes": policy.Num(0), "stderr_bytes": policy.Num(0),
+		}},
+		{"interrupted", Outcome{ExitCode: -1, Interrupted: true}, 2500 * time.Microsecond, policy.Metrics{
+			"completed": policy.Bool(false), "exit_code": policy.Num(-1), "wall_seconds": policy.Num(0.003),
+			"restarts": policy.Num(0), "timed_out": policy.Bool(false), "interrupted": policy.Bool(true),
+			"stdout_bytes": policy.Num(0), "stderr_bytes": policy.Num(0),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := toMetrics(observe(&tt.out, tt.wall)); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("metrics = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

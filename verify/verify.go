@@ -1,0 +1,220 @@
+// Package verify checks cohos bundles offline: DSSE signatures against
+// trusted keys with a threshold over distinct keys, the in-toto Statement,
+// the artifact set on disk, the evidence files, and that the attested
+// decision follows from the attested policy and metrics. It does no I/O of
+// its own: the bundle bytes, the keys and the artifact directory (an fs.FS)
+// come in, and a Report with every check comes out.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"cohos.dev/cohos/attest"
+	"cohos.dev/cohos/internal/artifacts"
+	"cohos.dev/cohos/keys"
+	"cohos.dev/cohos/policy"
+)
+
+// Options configure a verification. The zero value of every field is the
+// safe default; anything that weakens a check says Unsafe.
+type Options struct {
+	// Keys are the trusted public keys. Duplicates count once.
+	Keys []*keys.Public
+	// Threshold is how many distinct trusted keys must have signed each
+	// envelope (0 means 1).
+	Threshold int
+	// TrustedPolicy, when set, must be the policy the bundle attests.
+	TrustedPolicy *policy.Policy
+	// AllowMarginal admits MARGINAL decisions.
+	AllowMarginal bool
+	// Artifacts is the run directory the bundle describes.
+	Artifacts fs.FS
+	// UnsafeSkipArtifacts skips artifacts.digest and evidence.consistency
+	// when no directory is given, instead of failing them.
+	UnsafeSkipArtifacts bool
+	// Workers bounds parallel hashing (0 = GOMAXPROCS).
+	Workers int
+}
+
+// Misuse errors: the verification could not be set up.
+var (
+	ErrNoKeys       = errors.New("no trusted keys given")
+	ErrBadThreshold = errors.New("threshold exceeds the number of distinct trusted keys")
+)
+
+// Bundle verifies every envelope of a bundle. The report is always
+// returned populated (unless the options are unusable, then it is nil and
+// the error wraps ErrNoKeys or ErrBadThreshold); the error is report.Err().
+func Bundle(ctx context.Context, bundle []byte, opts Options) (*Report, error) {
+	trusted := dedupe(opts.Keys)
+	if len(trusted) == 0 {
+		return nil, ErrNoKeys
+	}
+	t := opts.Threshold
+	if t <= 0 {
+		t = 1
+	}
+	if t > len(trusted) {
+		return nil, fmt.Errorf("%w: threshold %d, %d distinct keys", ErrBadThreshold, t, len(trusted))
+	}
+	r := &Report{Checks: []Check{}, Envelopes: []EnvelopeSummary{}}
+	envs, err := attest.ParseBundle(bundle)
+	if err != nil {
+		r.malformed = true
+		r.add(Check{ID: CheckBundleParse, Status: Fail, Reason: err.Error()})
+		return r, r.Err()
+	}
+	r.add(Check{ID: CheckBundleParse, Status: Pass, Reason: fmt.Sprintf("%d envelope(s)", len(envs))})
+	v := &verifier{opts: opts, keys: trusted, threshold: t, report: r}
+	for i, env := range envs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		v.envelope(ctx, i+1, env)
+	}
+	return r, r.Err()
+}
+
+func dedupe(in []*keys.Public) []*keys.Public {
+	seen := map[string]bool{}
+	var out []*keys.Public
+	for _, k := range in {
+		if k == nil || seen[k.ID] {
+			continue
+		}
+		seen[k.ID] = true
+		out = append(out, k)
+	}
+	return out
+}
+
+type verifier struct {
+	opts      Options
+	keys      []*keys.Public
+	threshold int
+	report    *Report
+	// disk caches the artifact set hashed from opts.Artifacts.
+	disk    *artifacts.Set
+	diskErr error
+	hashed  bool
+}
+
+func (v *verifier) check(line int, id string, st Status, format string, args ...any) {
+	v.report.add(Check{ID: id, Status: st, Envelope: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+// envelope runs every check on one envelope. Nothing from the payload is
+// used before dsse.threshold has passed.
+func (v *verifier) envelope(ctx context.Context, line int, env *attest.ParsedEnvelope) {
+	sum := EnvelopeSummary{Line: line}
+	defer func() { v.report.Envelopes = append(v.report.Envelopes, sum) }()
+
+	typeOK := env.PayloadType == attest.PayloadType
+	if typeOK {
+		v.check(line, CheckPayloadType, Pass, "%s", env.PayloadType)
+	} else {
+		v.check(line, CheckPayloadType, Fail, "payloadType %q, want %q", env.PayloadType, attest.PayloadType)
+	}
+
+	sum.Signers = v.signatures(line, env)
+	if len(sum.Signers) < v.threshold {
+		v.check(line, CheckThreshold, Fail, "%d distinct trusted key(s) signed, need %d", len(sum.Signers), v.threshold)
+		v.skipRest(line, skipThresholdNotMet, CheckStatementType)
+		return
+	}
+	v.check(line, CheckThreshold, Pass, "%d distinct trusted key(s) signed, need %d", len(sum.Signers), v.threshold)
+	if !typeOK {
+		v.skipRest(line, "payload is not an in-toto statement", CheckStatementType)
+		return
+	}
+	pred := v.statement(line, env.Body)
+	if pred == nil {
+		return
+	}
+	sum.RunID, sum.Decision, sum.Policy = pred.Run.ID, pred.Decision, pred.Policy.Name
+	v.artifacts(ctx, line, pred)
+	v.evidence(line, pred)
+	v.policy(line, pred)
+}
+
+// signatures checks each signature against the trusted keys and returns
+// the distinct keys that verified. The keyid is only a hint: keys whose id
+// matches it are tried first, then the rest.
+func (v *verifier) signatures(line int, env *attest.ParsedEnvelope) []string {
+	pae := env.PAE()
+	var signers []string
+	seen := map[string]bool{}
+	for i, sig := range env.Sigs {
+		hint := env.Signatures[i].KeyID
+		var by *keys.Public
+		for _, k := range v.ordered(hint) {
+			if k.Verify(pae, sig) == nil {
+				by = k
+				break
+			}
+		}
+		c := Check{ID: CheckSignature, Envelope: line, Signature: i + 1}
+		switch {
+		case by != nil && seen[by.ID]:
+			c.Status, c.KeyID = Fail, by.ID
+			c.Reason = "duplicate signature by " + by.ID + ": counted once"
+		case by != nil:
+			seen[by.ID] = true
+			signers = append(signers, by.ID)
+			c.Status, c.KeyID = Pass, by.ID
+			c.Reason = "verified by trusted key " + by.ID
+		case v.trustedID(hint):
+			c.Status, c.KeyID = Fail, hint
+			c.Reason = "does not verify with the trusted key it names (payload or signature changed)"
+		default:
+			c.Status, c.KeyID = Skip, hint
+			c.Reason = fmt.Sprintf("not made by a trusted key (keyid hint %q): ignored", hint)
+		}
+		v.report.add(c)
+	}
+	return signers
+}
+
+func (v *verifier) trustedID(id string) bool {
+	for _, k := range v.keys {
+		if k.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *verifier) ordered(hint string) []*keys.Public {
+	out := make([]*keys.Public, 0, len(v.keys))
+	for _, k := range v.keys {
+		if k.ID == hint {
+			out = append(out, k)
+		}
+	}
+	for _, k := range v.keys {
+		if k.ID != hint {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// order of the checks after dsse.threshold, for skipRest.
+var payloadChecks = []string{
+	CheckStatementType, CheckPredicateType, CheckPredicateSchema, CheckSubject,
+	CheckArtifacts, CheckEvidence, CheckPolicyTrusted, CheckPolicyConformance, CheckDecisionAdmissible,
+}
+
+// skipRest marks from and every later payload check as skipped.
+func (v *verifier) skipRest(line int, reason, from string) {
+	on := false
+	for _, id := range payloadChecks {
+		on = on || id == from
+		if on {
+			v.check(line, id, Skip, "%s", reason)
+		}
+	}
+}
