@@ -109,10 +109,12 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, DecisionName), decisionJSON, 0o644); err != nil {
+	// Only the bundle's write syncs the directory: one sync makes every
+	// rename before it durable, and without the bundle nothing verifies.
+	if err := atomicfile.WriteUnsynced(filepath.Join(dir, DecisionName), decisionJSON, 0o644); err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
-	if err := atomicfile.Write(filepath.Join(dir, PolicyName), append(canonical[:len(canonical):len(canonical)], '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteUnsynced(filepath.Join(dir, PolicyName), append(canonical[:len(canonical):len(canonical)], '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
 
@@ -261,7 +263,7 @@ func writeDerived(dir string, set *artifacts.Set) error {
 		{HashesName, append(hb, '\n')},
 	}
 	for _, f := range files {
-		if err := atomicfile.Write(filepath.Join(dir, f.name), f.data, fs.FileMode(0o644)); err != nil {
+		if err := atomicfile.WriteUnsynced(filepath.Join(dir, f.name), f.data, fs.FileMode(0o644)); err != nil {
 			return err
 		}
 	}

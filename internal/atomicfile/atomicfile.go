@@ -14,19 +14,28 @@ import (
 // ErrExists is returned by Create when the target already exists.
 var ErrExists = errors.New("file already exists")
 
-// Write atomically replaces (or creates) path with data and mode perm.
+// Write atomically replaces (or creates) path with data and mode perm,
+// and syncs the directory so the rename survives a crash.
 func Write(path string, data []byte, perm fs.FileMode) error {
-	return write(path, data, perm, true)
+	return write(path, data, perm, true, true)
+}
+
+// WriteUnsynced is Write without the directory sync: the file's content is
+// synced, but the rename becomes durable only with the next SyncDir (or
+// Write, or Create) in the same directory. Use it for a batch of files
+// followed by one last durable write.
+func WriteUnsynced(path string, data []byte, perm fs.FileMode) error {
+	return write(path, data, perm, true, false)
 }
 
 // Create atomically writes path only if it does not exist yet; otherwise it
 // returns an error wrapping ErrExists and leaves the existing file untouched.
 // The check uses a hard link, so two racing writers cannot both succeed.
 func Create(path string, data []byte, perm fs.FileMode) error {
-	return write(path, data, perm, false)
+	return write(path, data, perm, false, true)
 }
 
-func write(path string, data []byte, perm fs.FileMode, replace bool) (err error) {
+func write(path string, data []byte, perm fs.FileMode, replace, dirSync bool) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -75,11 +84,14 @@ func write(path string, data []byte, perm fs.FileMode, replace bool) (err error)
 		}
 		os.Remove(tmpName)
 	}
-	return syncDir(dir)
+	if !dirSync {
+		return nil
+	}
+	return SyncDir(dir)
 }
 
-// syncDir makes the rename durable.
-func syncDir(dir string) error {
+// SyncDir makes the renames in dir durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open directory %s: %w", dir, err)
