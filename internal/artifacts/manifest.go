@@ -1,0 +1,124 @@
+package artifacts
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+)
+
+// ErrManifest is wrapped by every ParseManifest error.
+var ErrManifest = errors.New("malformed manifest")
+
+// maxManifestLines bounds ParseManifest's work.
+const maxManifestLines = 1 << 20
+
+// appendLine appends the leaf line of f to b.
+func appendLine(b []byte, f *File) []byte {
+	b = append(b, f.SHA256...)
+	b = append(b, ' ', ' ')
+	b = append(b, f.Name...)
+	return append(b, '\n')
+}
+
+// Manifest returns the SHA256SUMS file of the set: one line
+// "hex  name\n" per file, in the order of s.Files (sorted by name). A nil set
+// has an empty manifest.
+func (s *Set) Manifest() []byte {
+	if s == nil {
+		return []byte{}
+	}
+	n := 0
+	for i := range s.Files {
+		n += len(s.Files[i].SHA256) + len(s.Files[i].Name) + 3
+	}
+	b := make([]byte, 0, n)
+	for i := range s.Files {
+		b = appendLine(b, &s.Files[i])
+	}
+	return b
+}
+
+// Leaves returns the Merkle leaves of the set: the manifest lines, each
+// including its "\n", in manifest order.
+func (s *Set) Leaves() [][]byte {
+	if s == nil {
+		return [][]byte{}
+	}
+	m := s.Manifest()
+	leaves := make([][]byte, len(s.Files))
+	for i := range s.Files {
+		n := len(s.Files[i].SHA256) + len(s.Files[i].Name) + 3
+		leaves[i], m = m[:n:n], m[n:]
+	}
+	return leaves
+}
+
+// Digest returns the lowercase hex SHA-256 of the manifest: in-toto's dirHash
+// and the hex of Go's dirhash.Hash1 for the same tree.
+func (s *Set) Digest() string {
+	sum := sha256.Sum256(s.Manifest())
+	return hex.EncodeToString(sum[:])
+}
+
+// Root returns the lowercase hex RFC 9162 Merkle Tree Hash over the manifest
+// lines (see MerkleRoot). The root of an empty set is sha256("").
+func (s *Set) Root() string {
+	r := MerkleRoot(s.Leaves())
+	return hex.EncodeToString(r[:])
+}
+
+// ParseManifest parses a SHA256SUMS file in exactly the form Manifest writes:
+// each line is 64 lowercase hex digits, two spaces, a name and "\n"; names are
+// valid member names, not top-level derived names, strictly increasing by
+// bytes (so unique). Empty input is the empty manifest. The files returned
+// have Size -1 (unknown).
+//
+// Errors wrap ErrManifest and name the line; a bad name also wraps
+// ErrBadName.
+func ParseManifest(b []byte) ([]File, error) {
+	files := []File{}
+	prev := ""
+	for lineNo := 1; len(b) > 0; lineNo++ {
+		if lineNo > maxManifestLines {
+			return nil, fmt.Errorf("%w: more than %d lines", ErrManifest, maxManifestLines)
+		}
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return nil, fmt.Errorf("%w: line %d: no final newline", ErrManifest, lineNo)
+		}
+		line := b[:i]
+		b = b[i+1:]
+		if len(line) < 2*sha256.Size+3 || line[64] != ' ' || line[65] != ' ' {
+			return nil, fmt.Errorf("%w: line %d: not \"<sha256>  <name>\"", ErrManifest, lineNo)
+		}
+		sum := string(line[:64])
+		if !isLowerHex(sum) {
+			return nil, fmt.Errorf("%w: line %d: sha256 is not lowercase hex", ErrManifest, lineNo)
+		}
+		name := string(line[66:])
+		if err := checkName(name); err != nil {
+			return nil, fmt.Errorf("%w: line %d: %w", ErrManifest, lineNo, err)
+		}
+		if IsDerived(name) {
+			return nil, fmt.Errorf("%w: line %d: derived name %q cannot be a member", ErrManifest, lineNo, name)
+		}
+		if lineNo > 1 && name <= prev {
+			return nil, fmt.Errorf("%w: line %d: %q is not after %q", ErrManifest, lineNo, name, prev)
+		}
+		prev = name
+		files = append(files, File{Name: name, Size: -1, SHA256: sum})
+	}
+	return files, nil
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
