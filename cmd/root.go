@@ -34,6 +34,9 @@ and signs the decision as an in-toto attestation that verifies offline.`,
 		newVerifyCmd(),
 		newRunCmd(),
 		newSubstrateCmd(),
+		newInspectCmd(),
+		newReportCmd(),
+		newManCmd(),
 	)
 	return root
 }

@@ -25,6 +25,7 @@ type verifyFlags struct {
 	json          bool
 	verbose       bool
 	quiet         bool
+	junit         string
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -52,6 +53,7 @@ bad key file). The artifacts are looked for beside each bundle unless
 	f.BoolVar(&fl.json, "json", false, "print one versioned JSON document")
 	f.BoolVarP(&fl.verbose, "verbose", "v", false, "show every check")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print nothing; the exit code says it all")
+	f.StringVar(&fl.junit, "junit", "", "also write each check as a JUnit test case to FILE")
 	return c
 }
 
@@ -108,6 +110,16 @@ func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
 		doc.Verified = doc.Verified && br.Verified
 		code = worseCode(code, br.code)
 		doc.Bundles = append(doc.Bundles, br)
+	}
+	if fl.junit != "" {
+		if err := writeJUnit(fl.junit, doc); err != nil {
+			return inputError(err)
+		}
+	}
+	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if err := appendStepSummary(path, doc); err != nil {
+			return inputError(err)
+		}
 	}
 	out := c.OutOrStdout()
 	switch {
