@@ -38,6 +38,17 @@ and signs the decision as an in-toto attestation that verifies offline.`,
 		newReportCmd(),
 		newManCmd(),
 	)
+	// cobra adds the completion command lazily; add it now to give it examples.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = "  source <(cohos completion bash)\n  cohos completion zsh > \"${fpath[1]}/_cohos\""
+		for _, sh := range c.Commands() {
+			sh.Example = "  cohos completion " + sh.Name() + " > cohos." + sh.Name()
+		}
+	}
 	return root
 }
 
