@@ -123,7 +123,7 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
 	defer root.Close()
-	set, err := artifacts.Hash(ctx, root.FS(), artifacts.Options{Workers: opts.Workers})
+	set, err := artifacts.Hash(ctx, artifacts.RootFS(root), artifacts.Options{Workers: opts.Workers})
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}

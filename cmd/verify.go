@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"cohos.dev/cohos/attest"
+	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/policy"
 	"cohos.dev/cohos/verify"
 )
@@ -164,7 +165,7 @@ func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options
 		return br
 	}
 	defer root.Close()
-	opts.Artifacts = root.FS()
+	opts.Artifacts = artifacts.RootFS(root)
 	rep, err := verify.Bundle(c.Context(), data, opts)
 	if rep == nil {
 		br.Error = err.Error()

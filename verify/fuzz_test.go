@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"cohos.dev/cohos/attest"
+	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/verify"
 )
 
@@ -32,7 +33,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	defer root.Close()
 	opts := good.opts
-	opts.Artifacts = root.FS()
+	opts.Artifacts = artifacts.RootFS(root)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep, err := verify.Bundle(context.Background(), b, opts)
 		if rep == nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"cohos.dev/cohos/attest"
+	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/keys"
 	"cohos.dev/cohos/policy"
@@ -52,7 +53,7 @@ func (f *fixture) verify(t *testing.T, bundle []byte, opts verify.Options) *veri
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	opts.Artifacts = root.FS()
+	opts.Artifacts = artifacts.RootFS(root)
 	rep, err := verify.Bundle(context.Background(), bundle, opts)
 	if rep == nil {
 		t.Fatalf("no report: %v", err)
@@ -286,7 +287,7 @@ func TestTamper(t *testing.T) {
 			failed: []string{verify.CheckBundleParse},
 		},
 		{
-			name: "empty file",
+			name:   "empty file",
 			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) { return nil, verify.Options{} },
 			failed: []string{verify.CheckBundleParse},
 		},

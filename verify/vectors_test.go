@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/keys"
 	"cohos.dev/cohos/policy"
 	"cohos.dev/cohos/verify"
@@ -201,7 +202,7 @@ func TestVectors(t *testing.T) {
 			}
 			defer root.Close()
 			opts := v.opts
-			opts.Artifacts = root.FS()
+			opts.Artifacts = artifacts.RootFS(root)
 			rep, _ := verify.Bundle(context.Background(), v.bundle, opts)
 			if rep == nil {
 				t.Fatal("no report")

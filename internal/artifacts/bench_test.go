@@ -122,7 +122,9 @@ func fillBytes(b []byte, seed uint64) {
 	}
 }
 
-func benchHash(b *testing.B, bt *benchTree, total int64, opts Options) {
+// benchHash hashes the tree through fsys(root): (*os.Root).FS for the
+// generic path, RootFS for the descriptor walk.
+func benchHash(b *testing.B, bt *benchTree, total int64, opts Options, fsys func(*os.Root) fs.FS) {
 	root, err := os.OpenRoot(bt.dir)
 	if err != nil {
 		b.Fatal(err)
@@ -131,7 +133,7 @@ func benchHash(b *testing.B, bt *benchTree, total int64, opts Options) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	for b.Loop() {
-		set, err := Hash(context.Background(), root.FS(), opts)
+		set, err := Hash(context.Background(), fsys(root), opts)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -173,15 +175,24 @@ func benchLoop(b *testing.B, bt *benchTree, total int64) {
 }
 
 func BenchmarkHash10kFiles(b *testing.B) {
-	benchHash(b, smallTree.get(b, createSmall), smallDirs*smallPerDir*smallSize, Options{})
+	benchHash(b, smallTree.get(b, createSmall), smallDirs*smallPerDir*smallSize, Options{}, (*os.Root).FS)
+}
+
+func BenchmarkHash10kFilesRootFS(b *testing.B) {
+	benchHash(b, smallTree.get(b, createSmall), smallDirs*smallPerDir*smallSize, Options{}, RootFS)
 }
 
 func BenchmarkHash10kFilesWorkers(b *testing.B) {
 	bt := smallTree.get(b, createSmall)
-	for _, w := range []int{1, 2, 4, 8} {
-		b.Run(fmt.Sprint(w), func(b *testing.B) {
-			benchHash(b, bt, smallDirs*smallPerDir*smallSize, Options{Workers: w})
-		})
+	for _, p := range []struct {
+		name string
+		fsys func(*os.Root) fs.FS
+	}{{"FS", (*os.Root).FS}, {"RootFS", RootFS}} {
+		for _, w := range []int{1, 2, 4, 8} {
+			b.Run(fmt.Sprint(p.name, "/", w), func(b *testing.B) {
+				benchHash(b, bt, smallDirs*smallPerDir*smallSize, Options{Workers: w}, p.fsys)
+			})
+		}
 	}
 }
 
@@ -193,7 +204,14 @@ func BenchmarkHash1GiB(b *testing.B) {
 	if testing.Short() {
 		b.Skip("1 GiB file: skipped with -short")
 	}
-	benchHash(b, bigTree.get(b, createBig), bigSize, Options{})
+	benchHash(b, bigTree.get(b, createBig), bigSize, Options{}, (*os.Root).FS)
+}
+
+func BenchmarkHash1GiBRootFS(b *testing.B) {
+	if testing.Short() {
+		b.Skip("1 GiB file: skipped with -short")
+	}
+	benchHash(b, bigTree.get(b, createBig), bigSize, Options{}, RootFS)
 }
 
 func BenchmarkSHA256Loop1GiB(b *testing.B) {

@@ -39,11 +39,17 @@ const (
 // kind is Skipped, so nothing can hide behind a derived name.
 //
 // Each file must have, from its opening to its end, the size the walk saw
-// (fs.DirEntry.Info); a file that grows or shrinks in between is an error, and
-// no more than one byte past that size is read.
+// (fs.DirEntry.Info; with RootFS on Linux, the size fstat gives for the
+// opened file); a file that grows or shrinks in between is an error, and no
+// more than one byte past that size is read.
 //
-// Callers pass root.FS() of an os.Root so that nothing outside the directory
-// can be reached.
+// Callers pass RootFS(root) (or root.FS()) of an os.Root so that nothing
+// outside the directory can be reached. With RootFS on Linux, Hash opens
+// every directory and file relative to its parent's descriptor with
+// O_NOFOLLOW, and files with O_NONBLOCK, then checks that what it opened is
+// still a regular file: an entry that becomes a symlink, a directory or a
+// FIFO after the walk listed it is an ErrChanged error, never followed nor
+// waited on.
 //
 // Errors: one wrapping ErrBadName (naming the entry) for a name that cannot be
 // a manifest line; ctx.Err() when ctx is done; one wrapping ErrChanged for a
@@ -56,8 +62,14 @@ func Hash(ctx context.Context, fsys fs.FS, opts Options) (*Set, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	rfs, fast := fsys.(*rootFS)
+	fast = fast && fdWalkSupported
+	var hooks *testHooks
+	if fast {
+		hooks = rfs.hooks
+	}
 	var (
-		jobs     = make(chan []File, 2*workers)
+		jobs     = make(chan batch, 2*workers)
 		wg       sync.WaitGroup
 		mu       sync.Mutex
 		firstErr error
@@ -73,25 +85,31 @@ func Hash(ctx context.Context, fsys fs.FS, opts Options) (*Set, error) {
 	}
 	for range workers {
 		wg.Go(func() {
-			h := hasher{ctx: wctx, buf: make([]byte, bufSize), h: sha256.New()}
-			for chunk := range jobs {
-				for i := range chunk {
-					if err := h.file(fsys, &chunk[i]); err != nil {
+			h := hasher{ctx: wctx, buf: make([]byte, bufSize), h: sha256.New(), hooks: hooks}
+			failed := false
+			for b := range jobs {
+				if !failed {
+					if err := h.batch(fsys, &b); err != nil {
 						fail(err)
-						for range jobs { // let the walk finish sending
-						}
-						return
+						failed = true // go on receiving, so that the walk can finish
 					}
 				}
+				b.dir.release()
 			}
 		})
 	}
-	w := walker{ctx: wctx, jobs: jobs, set: &Set{Skipped: []Skipped{}}}
-	err := fs.WalkDir(fsys, ".", w.visit)
+	w := walker{ctx: wctx, jobs: jobs, set: &Set{Skipped: []Skipped{}}, hooks: hooks}
+	var err error
+	if fast {
+		err = w.walkRoot(rfs)
+	} else {
+		err = fs.WalkDir(fsys, ".", w.visit)
+	}
 	if err == nil {
 		err = w.flush()
 	}
 	if err != nil {
+		w.drop()
 		fail(err)
 	}
 	close(jobs)
@@ -105,14 +123,24 @@ func Hash(ctx context.Context, fsys fs.FS, opts Options) (*Set, error) {
 	return w.result(), nil
 }
 
+// batch is the work handed to a worker at once: files to hash, each opened
+// by name through the fs.FS or, with dir, relative to that directory.
+type batch struct {
+	files []File
+	dir   *dirFD // nil: open each file by its name through the fs.FS
+	base  int    // with dir: the length of the names' directory prefix
+}
+
 // walker lists the entries of fsys, handing the regular files to the workers
 // in chunks.
 type walker struct {
 	ctx     context.Context
-	jobs    chan<- []File
+	jobs    chan<- batch
 	set     *Set
-	pending []File
-	chunks  [][]File // every chunk sent, in walk order
+	pending batch
+	chunks  [][]File   // the files of every batch sent, in walk order
+	hooks   *testHooks // nil outside tests
+	buf     []byte     // directory entries, for the descriptor walk
 }
 
 func (w *walker) visit(name string, d fs.DirEntry, err error) error {
@@ -145,19 +173,27 @@ func (w *walker) visit(name string, d fs.DirEntry, err error) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("walk %s: %w", name, ErrChanged)
 	}
-	if w.pending == nil {
-		w.pending = make([]File, 0, chunkSize)
+	return w.add(File{Name: name, Size: info.Size()})
+}
+
+// add appends f to the pending batch, sending the batch when it is full.
+func (w *walker) add(f File) error {
+	if w.pending.files == nil {
+		w.pending.files = make([]File, 0, chunkSize)
 	}
-	w.pending = append(w.pending, File{Name: name, Size: info.Size()})
-	if len(w.pending) == chunkSize {
+	w.pending.files = append(w.pending.files, f)
+	if len(w.pending.files) == chunkSize {
 		return w.flush()
 	}
 	return nil
 }
 
-// flush sends the pending files to the workers.
+// flush sends the pending batch, if it has files, to the workers; the
+// batch's hold on its directory goes with it. An empty batch's hold is
+// dropped.
 func (w *walker) flush() error {
-	if len(w.pending) == 0 {
+	if len(w.pending.files) == 0 {
+		w.drop()
 		return nil
 	}
 	select {
@@ -165,9 +201,15 @@ func (w *walker) flush() error {
 	case <-w.ctx.Done():
 		return w.ctx.Err()
 	}
-	w.chunks = append(w.chunks, w.pending)
-	w.pending = nil
+	w.chunks = append(w.chunks, w.pending.files)
+	w.pending = batch{}
 	return nil
+}
+
+// drop forgets the pending batch, releasing its directory.
+func (w *walker) drop() {
+	w.pending.dir.release()
+	w.pending = batch{}
 }
 
 // result returns the set with the hashed files, each list sorted by name.
@@ -196,10 +238,28 @@ var errNotDir = errors.New("not a directory")
 // hasher hashes files one after another with one buffer and one SHA-256
 // state.
 type hasher struct {
-	ctx context.Context
-	buf []byte
-	sum [sha256.Size]byte
-	h   hash.Hash
+	ctx   context.Context
+	buf   []byte
+	sum   [sha256.Size]byte
+	h     hash.Hash
+	hooks *testHooks // nil outside tests
+}
+
+// batch hashes the files of b in turn, stopping at the first error.
+func (h *hasher) batch(fsys fs.FS, b *batch) error {
+	for i := range b.files {
+		f := &b.files[i]
+		var err error
+		if b.dir == nil {
+			err = h.file(fsys, f)
+		} else {
+			err = h.fileAt(b.dir, f.Name[b.base:], f)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // file hashes the f.Size bytes of f.Name and sets f.SHA256.

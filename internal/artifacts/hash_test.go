@@ -69,34 +69,36 @@ var nestedTree = map[string]string{
 }
 
 func TestHashNested(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, nestedTree)
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"Z-upper", "a+", "a-c", "a/b", "a/b2/deep/x.txt", "with space.log", "z/ü-unicode.json"}
-	if got := names(set); !slices.Equal(got, want) {
-		t.Fatalf("names = %q, want %q", got, want)
-	}
-	for _, f := range set.Files {
-		c := nestedTree[f.Name]
-		if f.SHA256 != sha(c) || f.Size != int64(len(c)) {
-			t.Errorf("%s: got %s/%d, want %s/%d", f.Name, f.SHA256, f.Size, sha(c), len(c))
-		}
-	}
-	if len(set.Skipped) != 0 {
-		t.Errorf("Skipped = %v, want none", set.Skipped)
-	}
-	for _, w := range []int{1, 3, 64} {
-		other, err := hashDir(t, dir, Options{Workers: w})
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		writeTree(t, dir, nestedTree)
+		set, err := p.hash(t, dir, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(other, set) {
-			t.Errorf("Workers %d: set differs", w)
+		want := []string{"Z-upper", "a+", "a-c", "a/b", "a/b2/deep/x.txt", "with space.log", "z/ü-unicode.json"}
+		if got := names(set); !slices.Equal(got, want) {
+			t.Fatalf("names = %q, want %q", got, want)
 		}
-	}
+		for _, f := range set.Files {
+			c := nestedTree[f.Name]
+			if f.SHA256 != sha(c) || f.Size != int64(len(c)) {
+				t.Errorf("%s: got %s/%d, want %s/%d", f.Name, f.SHA256, f.Size, sha(c), len(c))
+			}
+		}
+		if len(set.Skipped) != 0 {
+			t.Errorf("Skipped = %v, want none", set.Skipped)
+		}
+		for _, w := range []int{1, 3, 64} {
+			other, err := p.hash(t, dir, Options{Workers: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(other, set) {
+				t.Errorf("Workers %d: set differs", w)
+			}
+		}
+	})
 }
 
 // TestDigestInterop checks Digest against Go's dirhash.Hash1 and sha256sum,
@@ -105,44 +107,46 @@ func TestDigestInterop(t *testing.T) {
 	if _, err := exec.LookPath("sha256sum"); err != nil {
 		t.Skip("sha256sum not installed")
 	}
-	dir := t.TempDir()
-	writeTree(t, dir, nestedTree)
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		writeTree(t, dir, nestedTree)
+		set, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
 
-	h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h1, "h1:"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := set.Digest(), hex.EncodeToString(raw); got != want {
-		t.Errorf("Digest = %s, dirhash.Hash1 = %s", got, want)
-	}
+		h1, err := dirhash.HashDir(dir, "", dirhash.Hash1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(h1, "h1:"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := set.Digest(), hex.EncodeToString(raw); got != want {
+			t.Errorf("Digest = %s, dirhash.Hash1 = %s", got, want)
+		}
 
-	cmd := exec.Command("sha256sum")
-	cmd.Stdin = bytes.NewReader(set.Manifest())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := set.Digest()+"  -\n", string(out); got != want {
-		t.Errorf("Digest line = %q, sha256sum = %q", got, want)
-	}
+		cmd := exec.Command("sha256sum")
+		cmd.Stdin = bytes.NewReader(set.Manifest())
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := set.Digest()+"  -\n", string(out); got != want {
+			t.Errorf("Digest line = %q, sha256sum = %q", got, want)
+		}
 
-	cmd = exec.Command("sha256sum", append([]string{"--"}, names(set)...)...)
-	cmd.Dir = dir
-	out, err = cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := set.Manifest(); !bytes.Equal(got, out) {
-		t.Errorf("Manifest:\n%s\nsha256sum:\n%s", got, out)
-	}
+		cmd = exec.Command("sha256sum", append([]string{"--"}, names(set)...)...)
+		cmd.Dir = dir
+		out, err = cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := set.Manifest(); !bytes.Equal(got, out) {
+			t.Errorf("Manifest:\n%s\nsha256sum:\n%s", got, out)
+		}
+	})
 }
 
 // TestManifestCheck runs `sha256sum -c` on a manifest, including a name with
@@ -151,116 +155,124 @@ func TestManifestCheck(t *testing.T) {
 	if _, err := exec.LookPath("sha256sum"); err != nil {
 		t.Skip("sha256sum not installed")
 	}
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{`back\slash`: "b", "sub/f": "f"})
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTree(t, dir, map[string]string{SumsFile: string(set.Manifest())})
-	cmd := exec.Command("sha256sum", "--strict", "-c", SumsFile)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("sha256sum -c: %v\n%s", err, out)
-	}
-	again, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(again, set) {
-		t.Errorf("writing %s changed the set", SumsFile)
-	}
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		writeTree(t, dir, map[string]string{`back\slash`: "b", "sub/f": "f"})
+		set, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTree(t, dir, map[string]string{SumsFile: string(set.Manifest())})
+		cmd := exec.Command("sha256sum", "--strict", "-c", SumsFile)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("sha256sum -c: %v\n%s", err, out)
+		}
+		again, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(again, set) {
+			t.Errorf("writing %s changed the set", SumsFile)
+		}
+	})
 }
 
 func TestDerivedTopLevelOnly(t *testing.T) {
-	dir := t.TempDir()
-	files := map[string]string{"data": "d", "sub/manifest.json": "nested", "sub/SHA256SUMS": "nested",
-		"hashes.json/inside": "a directory with a derived name is walked"}
-	for _, d := range Derived() {
-		files[d] = "derived"
-	}
-	delete(files, HashesFile)
-	writeTree(t, dir, files)
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"data", "hashes.json/inside", "sub/SHA256SUMS", "sub/manifest.json"}
-	if got := names(set); !slices.Equal(got, want) {
-		t.Errorf("names = %q, want %q", got, want)
-	}
-	for _, n := range []string{"manifest.json", "SHA256SUMS", "hashes.json", "bundle.intoto.jsonl"} {
-		if !IsDerived(n) {
-			t.Errorf("IsDerived(%q) = false", n)
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		files := map[string]string{"data": "d", "sub/manifest.json": "nested", "sub/SHA256SUMS": "nested",
+			"hashes.json/inside": "a directory with a derived name is walked"}
+		for _, d := range Derived() {
+			files[d] = "derived"
 		}
-	}
-	for _, n := range []string{"sub/manifest.json", "manifest.json/", "MANIFEST.JSON", "bundle.intoto.json"} {
-		if IsDerived(n) {
-			t.Errorf("IsDerived(%q) = true", n)
+		delete(files, HashesFile)
+		writeTree(t, dir, files)
+		set, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		want := []string{"data", "hashes.json/inside", "sub/SHA256SUMS", "sub/manifest.json"}
+		if got := names(set); !slices.Equal(got, want) {
+			t.Errorf("names = %q, want %q", got, want)
+		}
+		for _, n := range []string{"manifest.json", "SHA256SUMS", "hashes.json", "bundle.intoto.jsonl"} {
+			if !IsDerived(n) {
+				t.Errorf("IsDerived(%q) = false", n)
+			}
+		}
+		for _, n := range []string{"sub/manifest.json", "manifest.json/", "MANIFEST.JSON", "bundle.intoto.json"} {
+			if IsDerived(n) {
+				t.Errorf("IsDerived(%q) = true", n)
+			}
+		}
+	})
 }
 
 func TestSkipped(t *testing.T) {
-	dir := t.TempDir()
-	outside := t.TempDir()
-	writeTree(t, outside, map[string]string{"secret": "outside"})
-	writeTree(t, dir, map[string]string{"real/f": "f", "top": "t"})
-	links := map[string]string{
-		"link-file":        "top",
-		"link-dir":         "real",
-		"real/link-up":     "../top",
-		"link-outside":     filepath.Join(outside, "secret"),
-		"link-outside-dir": outside,
-		"dangling":         "nowhere",
-		SumsFile:           "top", // a derived name that is not a regular file
-	}
-	for name, target := range links {
-		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		outside := t.TempDir()
+		writeTree(t, outside, map[string]string{"secret": "outside"})
+		writeTree(t, dir, map[string]string{"real/f": "f", "top": "t"})
+		links := map[string]string{
+			"link-file":        "top",
+			"link-dir":         "real",
+			"real/link-up":     "../top",
+			"link-outside":     filepath.Join(outside, "secret"),
+			"link-outside-dir": outside,
+			"dangling":         "nowhere",
+			SumsFile:           "top", // a derived name that is not a regular file
+		}
+		for name, target := range links {
+			if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := syscall.Mkfifo(filepath.Join(dir, "real", "pipe"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "real", "pipe"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	want := []Skipped{
-		{SumsFile, KindSymlink}, {"dangling", KindSymlink}, {"link-dir", KindSymlink},
-		{"link-file", KindSymlink}, {"link-outside", KindSymlink}, {"link-outside-dir", KindSymlink},
-		{"real/link-up", KindSymlink}, {"real/pipe", KindFIFO},
-	}
-	// A character device, when this process may create one.
-	if err := syscall.Mknod(filepath.Join(dir, "null"), syscall.S_IFCHR|0o644, 1<<8|3); err == nil {
-		want = append(want, Skipped{"null", KindDevice})
-	} else {
-		t.Logf("no device case: %v", err)
-	}
-	slices.SortFunc(want, func(a, b Skipped) int { return strings.Compare(a.Name, b.Name) })
+		want := []Skipped{
+			{SumsFile, KindSymlink}, {"dangling", KindSymlink}, {"link-dir", KindSymlink},
+			{"link-file", KindSymlink}, {"link-outside", KindSymlink}, {"link-outside-dir", KindSymlink},
+			{"real/link-up", KindSymlink}, {"real/pipe", KindFIFO},
+		}
+		// A character device, when this process may create one.
+		if err := syscall.Mknod(filepath.Join(dir, "null"), syscall.S_IFCHR|0o644, 1<<8|3); err == nil {
+			want = append(want, Skipped{"null", KindDevice})
+		} else {
+			t.Logf("no device case: %v", err)
+		}
+		slices.SortFunc(want, func(a, b Skipped) int { return strings.Compare(a.Name, b.Name) })
 
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := names(set); !slices.Equal(got, []string{"real/f", "top"}) {
-		t.Errorf("names = %q", got)
-	}
-	if !reflect.DeepEqual(set.Skipped, want) {
-		t.Errorf("Skipped = %v, want %v", set.Skipped, want)
-	}
+		set, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(set); !slices.Equal(got, []string{"real/f", "top"}) {
+			t.Errorf("names = %q", got)
+		}
+		if !reflect.DeepEqual(set.Skipped, want) {
+			t.Errorf("Skipped = %v, want %v", set.Skipped, want)
+		}
+	})
 }
 
 func TestEmptyDir(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "empty-subdir"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	set, err := hashDir(t, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(set.Files) != 0 || len(set.Skipped) != 0 || len(set.Manifest()) != 0 {
-		t.Errorf("set = %+v, want empty", set)
-	}
-	if set.Root() != emptySHA256 || set.Digest() != emptySHA256 {
-		t.Errorf("Root, Digest = %s, %s; want %s", set.Root(), set.Digest(), emptySHA256)
-	}
+	forEachPath(t, func(t *testing.T, p hashPath) {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, "empty-subdir"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		set, err := p.hash(t, dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(set.Files) != 0 || len(set.Skipped) != 0 || len(set.Manifest()) != 0 {
+			t.Errorf("set = %+v, want empty", set)
+		}
+		if set.Root() != emptySHA256 || set.Digest() != emptySHA256 {
+			t.Errorf("Root, Digest = %s, %s; want %s", set.Root(), set.Digest(), emptySHA256)
+		}
+	})
 }

@@ -72,7 +72,7 @@ func Load(ctx context.Context, path string, opts Options) (*Evidence, error) {
 	}
 	defer root.Close()
 	if len(opts.Keys) > 0 {
-		rep, err := verify.Bundle(ctx, data, verify.Options{Keys: opts.Keys, Threshold: 1, Artifacts: root.FS()})
+		rep, err := verify.Bundle(ctx, data, verify.Options{Keys: opts.Keys, Threshold: 1, Artifacts: artifacts.RootFS(root)})
 		if rep == nil {
 			return nil, fmt.Errorf("verify %s: %w", bundle, err)
 		}
