@@ -48,6 +48,27 @@ func withCode(code int) error {
 	return &exitError{code: code}
 }
 
+// hintError adds a "cohos: hint: ..." line under an error's message.
+type hintError struct {
+	err  error
+	hint string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
+// withHint attaches a hint line to err.
+func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+// hintOf returns the hint attached anywhere in err's chain, or "".
+func hintOf(err error) string {
+	var he *hintError
+	if errors.As(err, &he) {
+		return he.hint
+	}
+	return ""
+}
+
 // codeOf maps an error returned by a command to its exit code and the
 // message to print (empty when nothing should be printed).
 func codeOf(err error) (int, string) {

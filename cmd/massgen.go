@@ -100,7 +100,7 @@ func (m *massgenFlags) prepare() (*massgenJob, error) {
 		Bin: m.bin, EnvBin: os.Getenv("COHOS_MASSGEN"), WorkDir: wd, Executable: exe, Path: os.Getenv("PATH"),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w\ncohos: hint: %s", err, errMassGenHint)
+		return nil, withHint(err, errMassGenHint)
 	}
 	return job, nil
 }

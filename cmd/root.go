@@ -60,9 +60,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	code, msg := codeOf(root.Execute())
+	err := root.Execute()
+	code, msg := codeOf(err)
 	if msg != "" {
 		fmt.Fprintf(stderr, "cohos: error: %s\n", msg)
+		if hint := hintOf(err); hint != "" {
+			fmt.Fprintf(stderr, "cohos: hint: %s\n", hint)
+		}
 	}
 	return code
 }

@@ -10,7 +10,8 @@
 // cancellation the whole group gets SIGTERM, then SIGKILL after a grace
 // period; after the leader exits, whatever is left of the group is
 // terminated the same way and reaped. Runners for particular kinds of job
-// (Run, for any command) are built on it.
+// (Run, for any command; RunMassGen, for a MassGen multi-agent run) are
+// built on it.
 //
 // On Linux, Run marks the calling process as a child subreaper
 // (PR_SET_CHILD_SUBREAPER) so that the job's orphaned descendants are
@@ -23,4 +24,11 @@
 //	command_stderr.log       the job's stderr, raw, appended across attempts
 //	command_invocation.json  the Invocation, written atomically
 //	artifacts/               COHOS_ARTIFACTS for the job, and collected files
+//
+// RunMassGen writes massgen_config.yaml (the config used), massgen_stdout.log,
+// massgen_stderr.log and massgen_invocation.json, keeps MassGen's own logs
+// under .massgen/ (HOME and MASSGEN_LOG_BASE_DIR point there), and after the
+// run copies each agent's final answer and the winner's into artifacts/
+// with an index.txt, and writes massgen_timeline.json. Its metrics come from
+// MassGen's files (package internal/massgen), not from its exit code.
 package runner
