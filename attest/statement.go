@@ -57,8 +57,11 @@ func ParseStatement(b []byte) (*Statement, error) {
 }
 
 // decodeStrict decodes exactly one JSON value into v, rejecting unknown
-// fields and anything after the value.
+// fields, duplicate keys, deep nesting and anything after the value.
 func decodeStrict(b []byte, v any) error {
+	if err := checkJSONShape(b); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

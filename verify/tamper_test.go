@@ -251,6 +251,19 @@ func TestTamper(t *testing.T) {
 			failed: []string{verify.CheckSubject},
 		},
 		{
+			name: "duplicate key in the signed statement",
+			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
+				envs, _ := attest.ParseBundle(f.bundle)
+				body := bytes.Replace(envs[0].Body, []byte(`"subject":`), []byte(`"subject":[],"subject":`), 1)
+				line, err := attest.Sign(context.Background(), body, f.signer)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return line, verify.Options{}
+			},
+			failed: []string{verify.CheckStatementType},
+		},
+		{
 			name: "unknown predicate field",
 			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
 				return f.restatement(t, f.signer, attest.PayloadType, func(st map[string]any) {
