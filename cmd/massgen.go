@@ -180,7 +180,7 @@ func firstModel(baseURL string) (string, error) {
 func (j *massgenJob) run(ctx context.Context, dir, runID string, fl runFlags, progress func(runner.Progress)) (policy.Metrics, attest.Run, error) {
 	out, err := runner.RunMassGen(ctx, runner.MassGenSpec{
 		Bin: j.bin, Config: j.config, Question: j.question, RunDir: dir, RunID: runID,
-		Timeout: fl.timeout, Env: os.Environ(), Progress: progress, ModelURL: j.modelURL,
+		Timeout: fl.timeout, Env: jobEnv(), Progress: progress, ModelURL: j.modelURL,
 	})
 	if err != nil {
 		return nil, attest.Run{}, err

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -136,7 +138,7 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 
 func runCommand(ctx context.Context, dir, runID string, argv []string, fl runFlags, progress func(runner.Progress)) (policy.Metrics, attest.Run, error) {
 	out, err := runner.Run(ctx, runner.Spec{
-		Argv: argv, RunDir: dir, Env: os.Environ(), RunID: runID,
+		Argv: argv, RunDir: dir, Env: jobEnv(), RunID: runID,
 		Timeout: fl.timeout, Retries: fl.retries, Collect: fl.collect,
 		Progress: progress, Prefix: "command",
 	})
@@ -205,4 +207,21 @@ func interruptContext(c *cobra.Command) (context.Context, func()) {
 		}
 	}()
 	return ctx, func() { signal.Stop(sigs); close(done); cancel() }
+}
+
+// secretEnv names variables cohos reads for itself that the governed job
+// must not see: the signing key's password stays with the governor.
+var secretEnv = []string{"COHOS_PASSWORD"}
+
+// jobEnv is cohos's environment without its secrets.
+func jobEnv() []string {
+	env := os.Environ()
+	out := env[:0:0]
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(secretEnv, name) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
