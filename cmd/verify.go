@@ -224,7 +224,9 @@ func renderBundle(w io.Writer, br bundleResult, verbose bool) {
 		return
 	}
 	state := "VERIFIED"
-	if !br.Verified {
+	if d, only := br.report.OnlyInadmissible(); only {
+		state = "verified but NOT ADMISSIBLE: " + string(d)
+	} else if !br.Verified {
 		state = "NOT VERIFIED"
 	}
 	fmt.Fprintf(w, "%s: %s\n", br.Path, state)
