@@ -110,10 +110,11 @@ func (r *Report) Failed() []Check {
 	return out
 }
 
-// OnlyInadmissible reports whether decision.admissible is the only kind of
-// failed check, and the worst decision it refused.
+// OnlyInadmissible reports whether decision.admissible failed and is the
+// only kind of failed check, and the worst attested decision.
 func (r *Report) OnlyInadmissible() (policy.Decision, bool) {
 	worst := policy.Decision("")
+	failed := false
 	for _, c := range r.Checks {
 		if c.Status != Fail {
 			continue
@@ -121,6 +122,10 @@ func (r *Report) OnlyInadmissible() (policy.Decision, bool) {
 		if c.ID != CheckDecisionAdmissible {
 			return "", false
 		}
+		failed = true
+	}
+	if !failed {
+		return "", false
 	}
 	for _, e := range r.Envelopes {
 		if e.Decision != "" && (worst == "" || policy.Worst(worst, e.Decision) == e.Decision) {
