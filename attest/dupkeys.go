@@ -12,54 +12,84 @@ const maxDepth = 64
 // checkJSONShape rejects JSON with a duplicate object key at any depth or
 // nesting deeper than maxDepth. encoding/json keeps the last of duplicate
 // keys where other parsers keep the first, so a signed document with
-// duplicates could mean different things to different verifiers.
+// duplicates could mean different things to different verifiers. It is a
+// single pass over the bytes; syntax errors are left to the decoder that
+// runs after it (on malformed input it may return nil or an error, but it
+// never panics).
 func checkJSONShape(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
 	type frame struct {
-		object bool
-		keys   map[string]bool
-		expect bool // in an object: the next string token is a key
+		object  bool
+		wantKey bool
+		keys    map[string]struct{}
 	}
-	var stack []*frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if len(stack) == 0 && err.Error() == "EOF" {
-				return nil
+	var stack []frame
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			end, raw := scanString(b, i)
+			if end < 0 {
+				return fmt.Errorf("%w: unterminated string", ErrMalformed)
 			}
-			return fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.expect {
-			if key, ok := tok.(string); ok {
-				if top.keys[key] {
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				key, err := decodeKey(raw)
+				if err != nil {
+					return err
+				}
+				top := &stack[n-1]
+				if _, dup := top.keys[key]; dup {
 					return fmt.Errorf("%w: duplicate key %q", ErrMalformed, key)
 				}
-				top.keys[key] = true
-				top.expect = false
-				continue
+				if top.keys == nil {
+					top.keys = map[string]struct{}{}
+				}
+				top.keys[key] = struct{}{}
+				top.wantKey = false
 			}
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+			i = end
+		case '{', '[':
 			if len(stack) >= maxDepth {
 				return fmt.Errorf("%w: nested deeper than %d", ErrMalformed, maxDepth)
 			}
-			if top != nil && top.object {
-				top.expect = true
+			stack = append(stack, frame{object: c == '{', wantKey: c == '{'})
+		case '}', ']':
+			if len(stack) == 0 {
+				return fmt.Errorf("%w: unbalanced %q", ErrMalformed, c)
 			}
-			stack = append(stack, &frame{object: tok == json.Delim('{'), keys: map[string]bool{}, expect: tok == json.Delim('{')})
-			continue
-		case json.Delim('}'), json.Delim(']'):
 			stack = stack[:len(stack)-1]
-			continue
-		}
-		if top != nil && top.object {
-			top.expect = true
+		case ',':
+			if n := len(stack); n > 0 && stack[n-1].object {
+				stack[n-1].wantKey = true
+			}
 		}
 	}
+	return nil
+}
+
+// scanString returns the index of the closing quote of the string starting
+// at b[start] and the raw bytes between the quotes, or -1 if unterminated.
+func scanString(b []byte, start int) (int, []byte) {
+	for j := start + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j, b[start+1 : j]
+		}
+	}
+	return -1, nil
+}
+
+// decodeKey returns the key as the decoder will see it: escapes resolved,
+// so "a" and "\u0061" are the same key.
+func decodeKey(raw []byte) (string, error) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw), nil
+	}
+	var s string
+	quoted := make([]byte, 0, len(raw)+2)
+	quoted = append(append(append(quoted, '"'), raw...), '"')
+	if err := json.Unmarshal(quoted, &s); err != nil {
+		return "", fmt.Errorf("%w: bad key %s", ErrMalformed, quoted)
+	}
+	return s, nil
 }

@@ -1,6 +1,8 @@
 package attest
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -19,7 +21,10 @@ func TestCheckJSONShape(t *testing.T) {
 		{`{"a":[],"b":{}}`, true},
 		{strings.Repeat("[", maxDepth+1) + strings.Repeat("]", maxDepth+1), false},
 		{strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth), true},
-		{`{"a":`, false},
+		{`{"a":"}","a2":"\"{"}`, true},
+		{`{"a":1,"\u0061":2}`, false},
+		{`{"k":[1,{"k":2}],"j":{"k":3}}`, true},
+		{`]`, false},
 	}
 	for _, tt := range tests {
 		err := checkJSONShape([]byte(tt.in))
@@ -30,4 +35,63 @@ func TestCheckJSONShape(t *testing.T) {
 			t.Errorf("%.40s: %v does not wrap ErrMalformed", tt.in, err)
 		}
 	}
+}
+
+// FuzzCheckJSONShape: never panics; on valid JSON it agrees with a
+// token-based reference for duplicate keys.
+func FuzzCheckJSONShape(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":[{"a":2}]}`))
+	f.Add([]byte(`{"a":1,"a":2}`))
+	f.Add([]byte(`{"\u0061":1,"a":2}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got := checkJSONShape(b)
+		if !json.Valid(b) {
+			return
+		}
+		if want := referenceShape(b); (got == nil) != (want == nil) {
+			t.Fatalf("checkJSONShape %v, reference %v on %q", got, want, b)
+		}
+	})
+}
+
+// referenceShape is the slow token-based check the scanner must agree with.
+func referenceShape(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var walk func(depth int) error
+	walk = func(depth int) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			if depth >= maxDepth {
+				return ErrMalformed
+			}
+			seen := map[string]bool{}
+			for dec.More() {
+				k, _ := dec.Token()
+				if seen[k.(string)] {
+					return ErrMalformed
+				}
+				seen[k.(string)] = true
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+		case json.Delim('['):
+			if depth >= maxDepth {
+				return ErrMalformed
+			}
+			for dec.More() {
+				if err := walk(depth + 1); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+		}
+		return err
+	}
+	return walk(0)
 }
