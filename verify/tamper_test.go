@@ -100,6 +100,50 @@ func (f *fixture) restatement(t *testing.T, signer *keys.Signer, payloadType str
 	return append(line, '\n')
 }
 
+// forge rewrites the run as a dishonest signer would: the attested
+// decision and reasons stay ALLOW's while the metrics become m; decision.json,
+// the artifact list and the subject are made to match, and it is re-signed.
+func (f *fixture) forge(t *testing.T, m policy.Metrics) []byte {
+	t.Helper()
+	envs, err := attest.ParseBundle(f.bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := attest.ParseStatement(envs[0].Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred, err := attest.ParsePredicate(st.Predicate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred.Metrics = m
+	db, err := attest.MarshalDecision(policy.Result{Decision: pred.Decision, Reasons: pred.Reasons}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, f.dir, attest.DecisionName, string(db))
+	root, err := os.OpenRoot(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	set, err := artifacts.Hash(context.Background(), artifacts.RootFS(root), artifacts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pred.Artifacts.Files, pred.Artifacts.Count = set.Files, len(set.Files)
+	payload, err := attest.MarshalStatement(pred, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := attest.Sign(context.Background(), payload, f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
+}
+
 func failedIDs(r *verify.Report) []string {
 	var ids []string
 	for _, c := range r.Failed() {
@@ -291,6 +335,15 @@ func TestTamper(t *testing.T) {
 				}), verify.Options{}
 			},
 			failed: []string{verify.CheckEvidence, verify.CheckPolicyConformance},
+		},
+		{
+			// The signer lies consistently: decision.json, the file list and
+			// the subject all say ALLOW for metrics the policy refuses.
+			name: "signer attests ALLOW for refused metrics",
+			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
+				return f.forge(t, testkit.Metrics(policy.Refuse)), verify.Options{}
+			},
+			failed: []string{verify.CheckPolicyConformance},
 		},
 		{
 			name: "trailing garbage",
