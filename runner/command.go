@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
-
-	"cohos.dev/cohos/internal/version"
 )
 
 // artifactsDir is the name of the directory in RunDir that the job sees as
@@ -57,17 +54,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 
 	env := setEnv(setEnv(spec.Env, "COHOS_ARTIFACTS", artifacts), "COHOS_RUN_ID", spec.RunID)
-	inv := Invocation{
-		Argv:         slices.Clone(spec.Argv),
-		WorkDir:      workDir,
-		EnvNames:     envNames(env),
-		CohosVersion: version.String(),
-		Retries:      spec.Retries,
-		Attempts:     []Attempt{},
-	}
-	if spec.Timeout > 0 {
-		inv.Timeout = spec.Timeout.String()
-	}
+	inv := Invocation{Record: newRecord(spec.Argv, workDir, env, spec.Timeout), Retries: spec.Retries}
 	start := time.Now()
 	inv.StartedOn = start.UTC()
 	p := proc{argv: spec.Argv, dir: workDir, env: env, stdout: stdout, stderr: stderr, grace: grace}
@@ -76,7 +63,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	m := &meter{start: start, stdout: stdout, stderr: stderr}
 	stopProgress := m.report(spec.Progress)
-	out := attempts(ctx, p, spec.Retries, m, &inv)
+	out := attempts(ctx, p, spec.Retries, m, &inv.Record)
 	stopProgress()
 
 	inv.Collected, inv.CollectErrors = collect(workDir, artifacts, spec.Collect)
@@ -104,7 +91,7 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 
 // attempts runs p until an attempt succeeds, times out, is interrupted or
 // cannot start, or retries are used up, appending each to inv.Attempts.
-func attempts(ctx context.Context, p proc, retries int, m *meter, inv *Invocation) *Outcome {
+func attempts(ctx context.Context, p proc, retries int, m *meter, inv *Record) *Outcome {
 	out := &Outcome{ExitCode: -1}
 	for n := 1; n <= retries+1; n++ {
 		if ctx.Err() != nil {

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"cohos.dev/cohos/internal/atomicfile"
+	"cohos.dev/cohos/internal/version"
 )
 
 // Attempt records one run of the job's process.
@@ -28,21 +30,38 @@ type Attempt struct {
 	wall time.Duration // monotonic duration of the attempt
 }
 
-// Invocation is the record written to <Prefix>_invocation.json.
-type Invocation struct {
+// Record is what every runner's invocation file starts with.
+type Record struct {
 	Argv    []string `json:"argv"`
 	WorkDir string   `json:"workDir"`
 	// EnvNames lists the names of the job's environment variables, sorted;
 	// values are never recorded.
-	EnvNames      []string  `json:"envNames"`
-	StartedOn     time.Time `json:"startedOn"`
-	FinishedOn    time.Time `json:"finishedOn"`
-	Attempts      []Attempt `json:"attempts"`
-	CohosVersion  string    `json:"cohosVersion"`
-	Timeout       string    `json:"timeout,omitempty"`
-	Retries       int       `json:"retries"`
-	Collected     []string  `json:"collected,omitempty"`
-	CollectErrors []string  `json:"collectErrors,omitempty"`
+	EnvNames     []string  `json:"envNames"`
+	StartedOn    time.Time `json:"startedOn"`
+	FinishedOn   time.Time `json:"finishedOn"`
+	Attempts     []Attempt `json:"attempts"`
+	CohosVersion string    `json:"cohosVersion"`
+	Timeout      string    `json:"timeout,omitempty"`
+}
+
+// newRecord starts the record of a job run as argv in dir with env.
+func newRecord(argv []string, dir string, env []string, timeout time.Duration) Record {
+	r := Record{
+		Argv: slices.Clone(argv), WorkDir: dir, EnvNames: envNames(env),
+		CohosVersion: version.String(), Attempts: []Attempt{},
+	}
+	if timeout > 0 {
+		r.Timeout = timeout.String()
+	}
+	return r
+}
+
+// Invocation is the record written to <Prefix>_invocation.json.
+type Invocation struct {
+	Record
+	Retries       int      `json:"retries"`
+	Collected     []string `json:"collected,omitempty"`
+	CollectErrors []string `json:"collectErrors,omitempty"`
 }
 
 // envNames returns the sorted, distinct names of env entries.

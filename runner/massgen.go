@@ -12,7 +12,6 @@ import (
 
 	"cohos.dev/cohos/internal/atomicfile"
 	"cohos.dev/cohos/internal/massgen"
-	"cohos.dev/cohos/internal/version"
 	"cohos.dev/cohos/policy"
 )
 
@@ -55,18 +54,9 @@ type MassGenSpec struct {
 
 // MassGenInvocation is the record written to massgen_invocation.json.
 type MassGenInvocation struct {
-	Argv    []string `json:"argv"`
-	WorkDir string   `json:"workDir"`
-	// EnvNames lists the names of MassGen's environment variables,
-	// sorted; values are never recorded.
-	EnvNames       []string  `json:"envNames"`
-	StartedOn      time.Time `json:"startedOn"`
-	FinishedOn     time.Time `json:"finishedOn"`
-	Attempts       []Attempt `json:"attempts"`
-	CohosVersion   string    `json:"cohosVersion"`
-	Timeout        string    `json:"timeout,omitempty"`
-	MassGenVersion string    `json:"massgenVersion,omitempty"`
-	Config         string    `json:"config"`
+	Record
+	MassGenVersion string `json:"massgenVersion,omitempty"`
+	Config         string `json:"config"`
 	// LogDir is MassGen's log directory, relative to the run directory.
 	LogDir string `json:"logDir,omitempty"`
 	// Artifacts are the files written to artifacts/, relative to the run
@@ -139,13 +129,7 @@ func RunMassGen(ctx context.Context, spec MassGenSpec) (*MassGenOutcome, error) 
 	}
 	argv = append(argv, spec.Question)
 	env := massgenEnv(spec.Env, runDir, spec.RunID, spec.ModelURL)
-	inv := MassGenInvocation{
-		Argv: argv, WorkDir: runDir, EnvNames: envNames(env),
-		CohosVersion: version.String(), Config: MassGenConfigName, Attempts: []Attempt{},
-	}
-	if spec.Timeout > 0 {
-		inv.Timeout = spec.Timeout.String()
-	}
+	inv := MassGenInvocation{Record: newRecord(argv, runDir, env, spec.Timeout), Config: MassGenConfigName}
 	start := time.Now()
 	inv.StartedOn = start.UTC()
 	p := proc{argv: argv, dir: runDir, env: env, stdout: stdout, stderr: stderr, grace: grace}
@@ -154,12 +138,10 @@ func RunMassGen(ctx context.Context, spec MassGenSpec) (*MassGenOutcome, error) 
 	}
 	m := &meter{start: start, stdout: stdout, stderr: stderr}
 	stopProgress := m.report(spec.Progress)
-	var record Invocation
-	out := attempts(ctx, p, 0, m, &record)
+	out := attempts(ctx, p, 0, m, &inv.Record)
 	stopProgress()
-	inv.Attempts = record.Attempts
 	var wall time.Duration
-	for _, a := range record.Attempts {
+	for _, a := range inv.Attempts {
 		wall += a.wall
 	}
 	o := &MassGenOutcome{ExitCode: out.ExitCode, TimedOut: out.TimedOut, Interrupted: out.Interrupted}
