@@ -41,6 +41,9 @@ type Run struct {
 	StartedOn      string            `json:"startedOn,omitempty"`
 	FinishedOn     string            `json:"finishedOn,omitempty"`
 	ExitCode       *int              `json:"exitCode,omitempty"`
+	// Problems says what the runner could not observe (missing or
+	// truncated logs, unreadable answers): why a metric is absent or false.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // ArtifactList is the per-file listing bound by the subject digests.

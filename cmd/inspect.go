@@ -182,6 +182,9 @@ func renderRun(w io.Writer, e evidence.Envelope) {
 	if len(r.Argv) > 0 {
 		fmt.Fprintln(w, fitWidth("  argv:      "+strings.Join(r.Argv, " "), 80))
 	}
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, fitWidth("  problem:   "+p, 80))
+	}
 	fmt.Fprintf(w, "attested:  %s by %s %s\n", dashIfEmpty(e.AttestedOn), e.Governor.Name, e.Governor.Version)
 }
 

@@ -197,6 +197,7 @@ func (j *massgenJob) run(ctx context.Context, dir, runID string, fl runFlags, pr
 		QuestionDigest: map[string]string{"sha256": sha256Hex([]byte(j.question))},
 		Models:         models, BaseURL: j.baseURL,
 		StartedOn: stamp(inv.StartedOn), FinishedOn: stamp(inv.FinishedOn), ExitCode: &exit,
+		Problems: inv.Problems,
 	}, nil
 }
 

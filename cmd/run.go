@@ -133,6 +133,9 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 		return inputError(err)
 	}
 	renderDecisionLine(c.OutOrStdout(), res.Evaluation, res.Bundle)
+	for _, p := range run.Problems {
+		fmt.Fprintf(c.OutOrStdout(), "problem: %s\n", p)
+	}
 	return withCode(decisionCode(res.Evaluation.Decision))
 }
 

@@ -174,6 +174,12 @@ func (g *governed) check(t *testing.T, w world, sc scenario) {
 			t.Errorf("%s: %v (want a non-empty file)", f, err)
 		}
 	}
+	if sc.problem != "" && !slices.ContainsFunc(g.pred.Run.Problems, func(p string) bool { return strings.Contains(p, sc.problem) }) {
+		t.Errorf("attested run problems %q, want one containing %q", g.pred.Run.Problems, sc.problem)
+	}
+	if sc.problem != "" && !strings.Contains(g.res.stdout, "problem: "+sc.problem) {
+		t.Errorf("stdout %q does not name the problem %q", g.res.stdout, sc.problem)
+	}
 	if sc.problem != "" && !slices.ContainsFunc(g.inv.Problems, func(p string) bool { return strings.Contains(p, sc.problem) }) {
 		t.Errorf("invocation problems %q, want one containing %q", g.inv.Problems, sc.problem)
 	}

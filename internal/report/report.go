@@ -228,6 +228,7 @@ func runRows(e evidence.Envelope) [][2]string {
 		{"started", r.StartedOn},
 		{"finished", r.FinishedOn},
 		{"exit code", exit},
+		{"problems", strings.Join(r.Problems, "; ")},
 		{"attested", e.AttestedOn},
 		{"governor", strings.TrimSpace(e.Governor.Name + " " + e.Governor.Version)},
 	}
