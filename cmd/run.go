@@ -126,8 +126,10 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 		return inputError(err)
 	}
 	// Attestation must finish even when the job was interrupted.
+	// The directory is this run's own (created above, never reused), so a
+	// bundle or evidence file the job planted in it is replaced, not obeyed.
 	res, err := attest.Attest(context.WithoutCancel(ctx), dir, attest.Options{
-		Policy: pol, Metrics: metrics, Run: run, Signers: dsseSigners(signers),
+		Policy: pol, Metrics: metrics, Run: run, Signers: dsseSigners(signers), Force: true,
 	})
 	if err != nil {
 		return inputError(err)
