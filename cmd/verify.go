@@ -13,6 +13,7 @@ import (
 
 	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/internal/artifacts"
+	"cohos.dev/cohos/internal/regfile"
 	"cohos.dev/cohos/policy"
 	"cohos.dev/cohos/verify"
 )
@@ -180,18 +181,10 @@ func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options
 	return br
 }
 
-// readBundle reads a bundle file, refusing anything over the format's limit.
+// readBundle reads a bundle file: a regular file within the format's
+// limit (a FIFO planted in its place is refused, never waited on).
 func readBundle(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, attest.MaxBundleSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return b, nil
+	return regfile.Read(path, attest.MaxBundleSize)
 }
 
 // reportCode maps a report to an exit code: 2 malformed, 1 a check failed

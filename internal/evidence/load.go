@@ -11,6 +11,7 @@ import (
 
 	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/internal/artifacts"
+	"cohos.dev/cohos/internal/regfile"
 	"cohos.dev/cohos/keys"
 	"cohos.dev/cohos/policy"
 	"cohos.dev/cohos/verify"
@@ -99,14 +100,10 @@ func locate(path string) (bundle, dir string, err error) {
 	return bundle, path, nil
 }
 
-// readFile reads a regular file of at most limit bytes.
+// readFile reads a regular file of at most limit bytes; a FIFO in its
+// place is refused, never waited on.
 func readFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readLimited(f, path, limit)
+	return regfile.Read(path, limit)
 }
 
 func readLimited(f fs.File, name string, limit int64) ([]byte, error) {
