@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // maxDepth bounds JSON nesting in anything this package parses.
@@ -79,11 +80,13 @@ func scanString(b []byte, start int) (int, []byte) {
 	return -1, nil
 }
 
-// decodeKey returns the key as the decoder will see it: escapes resolved,
-// so "a" and "\u0061" are the same key.
+// decodeKey returns the key as encoding/json matches it to a field:
+// escapes resolved ("a" and "\u0061" are one key) and case folded the
+// way it folds ("payload", "PAYLOAD" and "ſig" vs "sig" collide), so
+// two keys that would fill the same field are duplicates.
 func decodeKey(raw []byte) (string, error) {
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw), nil
+		return foldKey(string(raw)), nil
 	}
 	var s string
 	quoted := make([]byte, 0, len(raw)+2)
@@ -91,5 +94,10 @@ func decodeKey(raw []byte) (string, error) {
 	if err := json.Unmarshal(quoted, &s); err != nil {
 		return "", fmt.Errorf("%w: bad key %s", ErrMalformed, quoted)
 	}
-	return s, nil
+	return foldKey(s), nil
 }
+
+// foldKey maps every spelling encoding/json treats as the same field name
+// to one form (it folds case with Unicode simple folding, so U+017F and
+// U+212A match 's' and 'k').
+func foldKey(k string) string { return strings.ToLower(strings.ToUpper(k)) }

@@ -23,6 +23,9 @@ func TestCheckJSONShape(t *testing.T) {
 		{strings.Repeat("[", maxDepth) + strings.Repeat("]", maxDepth), true},
 		{`{"a":"}","a2":"\"{"}`, true},
 		{`{"a":1,"\u0061":2}`, false},
+		{`{"payload":"x","PAYLOAD":"y"}`, false},
+		{`{"sig":"x","ſig":"y"}`, false},
+		{`{"keyid":"x","Keyid":"y"}`, false},
 		{`{"k":[1,{"k":2}],"j":{"k":3}}`, true},
 		{`]`, false},
 	}
@@ -43,6 +46,7 @@ func FuzzCheckJSONShape(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":[{"a":2}]}`))
 	f.Add([]byte(`{"a":1,"a":2}`))
 	f.Add([]byte(`{"\u0061":1,"a":2}`))
+	f.Add([]byte(`{"Payload":1,"pAYLOAD":2}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got := checkJSONShape(b)
 		if !json.Valid(b) {
@@ -71,10 +75,11 @@ func referenceShape(b []byte) error {
 			seen := map[string]bool{}
 			for dec.More() {
 				k, _ := dec.Token()
-				if seen[k.(string)] {
+				key := foldKey(k.(string))
+				if seen[key] {
 					return ErrMalformed
 				}
-				seen[k.(string)] = true
+				seen[key] = true
 				if err := walk(depth + 1); err != nil {
 					return err
 				}

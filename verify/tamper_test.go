@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -293,6 +294,20 @@ func TestTamper(t *testing.T) {
 				}), verify.Options{}
 			},
 			failed: []string{verify.CheckSubject},
+		},
+		{
+			// encoding/json matches keys ignoring case and keeps the last;
+			// other tools would read the first, forged, payload.
+			name: "case-folded duplicate payload key",
+			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
+				envs, _ := attest.ParseBundle(f.bundle)
+				sigs, _ := json.Marshal(envs[0].Signatures)
+				forged := base64.StdEncoding.EncodeToString([]byte(`{"forged":true}`))
+				line := fmt.Sprintf(`{"payloadType":%q,"payload":%q,"signatures":%s,"PAYLOAD":%q}`+"\n",
+					envs[0].PayloadType, forged, sigs, envs[0].Payload)
+				return []byte(line), verify.Options{}
+			},
+			failed: []string{verify.CheckBundleParse},
 		},
 		{
 			name: "duplicate key in the signed statement",
