@@ -2,11 +2,17 @@
 package main
 
 import (
+	"fmt"
 	"os"
 
 	"cohos.dev/cohos/cmd"
+	"cohos.dev/cohos/internal/procsec"
 )
 
 func main() {
+	if err := procsec.Harden(); err != nil {
+		fmt.Fprintf(os.Stderr, "cohos: error: %v\n", err)
+		os.Exit(cmd.ExitError)
+	}
 	os.Exit(cmd.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -1,0 +1,2 @@
+// Package procsec hardens the cohos process against the jobs it governs.
+package procsec
