@@ -135,6 +135,7 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 		return inputError(err)
 	}
 	renderDecisionLine(c.OutOrStdout(), res.Evaluation, res.Bundle)
+	fmt.Fprintf(c.OutOrStdout(), "run: %s\n", res.Predicate.Run.ID)
 	for _, p := range run.Problems {
 		fmt.Fprintf(c.OutOrStdout(), "problem: %s\n", p)
 	}

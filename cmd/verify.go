@@ -28,6 +28,7 @@ type verifyFlags struct {
 	verbose       bool
 	quiet         bool
 	junit         string
+	runID         string
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -56,6 +57,7 @@ bad key file). The artifacts are looked for beside each bundle unless
 	f.BoolVarP(&fl.verbose, "verbose", "v", false, "show every check")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print nothing; the exit code says it all")
 	f.StringVar(&fl.junit, "junit", "", "also write each check as a JUnit test case to FILE")
+	f.StringVar(&fl.runID, "run-id", "", "the run the bundle must attest (cohos run prints it)")
 	return c
 }
 
@@ -105,6 +107,7 @@ func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
 	for _, arg := range args {
 		br := verifyOne(c, arg, fl, verify.Options{
 			Keys: trusted, Threshold: fl.threshold, TrustedPolicy: pol, AllowMarginal: fl.allowMarginal,
+			RunID: fl.runID,
 		})
 		if br.report == nil {
 			fmt.Fprintf(c.ErrOrStderr(), "cohos: error: %s\n", br.Error)

@@ -45,7 +45,11 @@ func (v *verifier) statement(line int, body []byte) *attest.Predicate {
 		return nil
 	}
 	v.check(line, CheckPredicateSchema, Pass, "governed-run/v1 predicate, run %s", pred.Run.ID)
-	if reason := subjectMismatch(st.Subject, pred); reason != "" {
+	reason := subjectMismatch(st.Subject, pred)
+	if reason == "" && v.opts.RunID != "" && pred.Run.ID != v.opts.RunID {
+		reason = fmt.Sprintf("the bundle attests run %q, not the expected run %q", pred.Run.ID, v.opts.RunID)
+	}
+	if reason != "" {
 		v.check(line, CheckSubject, Fail, "%s", reason)
 		v.skipRest(line, "subject does not bind the predicate's artifact list", CheckArtifacts)
 		return nil

@@ -35,6 +35,9 @@ type Options struct {
 	// UnsafeSkipArtifacts skips artifacts.digest and evidence.consistency
 	// when no directory is given, instead of failing them.
 	UnsafeSkipArtifacts bool
+	// RunID, when set, is the run the bundle must attest: a bundle of
+	// another run left in a run directory fails statement.subject.
+	RunID string
 	// Workers bounds parallel hashing (0 = GOMAXPROCS).
 	Workers int
 }
