@@ -230,7 +230,15 @@ type Manifest struct {
 	Skipped       []artifacts.Skipped `json:"skipped,omitempty"`
 }
 
-func writeDerived(dir string, set *artifacts.Set) error {
+// DerivedFile is one file derived from the artifact set.
+type DerivedFile struct {
+	Name string
+	Data []byte
+}
+
+// Derived renders the files derived from the set: SHA256SUMS,
+// manifest.json and hashes.json, exactly as Attest writes them.
+func Derived(set *artifacts.Set) ([]DerivedFile, error) {
 	man, err := json.MarshalIndent(Manifest{
 		Serialization: artifactSerialization,
 		Count:         len(set.Files),
@@ -239,7 +247,7 @@ func writeDerived(dir string, set *artifacts.Set) error {
 		Skipped:       set.Skipped,
 	}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode manifest: %w", err)
+		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
 	hashes := map[string]string{}
 	for _, f := range set.Files {
@@ -252,18 +260,22 @@ func writeDerived(dir string, set *artifacts.Set) error {
 	hashes[SumsName] = hex.EncodeToString(sumsDigest[:])
 	hb, err := json.MarshalIndent(hashes, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode hashes: %w", err)
+		return nil, fmt.Errorf("encode hashes: %w", err)
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
+	return []DerivedFile{
 		{SumsName, sums},
 		{ManifestName, append(man, '\n')},
 		{HashesName, append(hb, '\n')},
+	}, nil
+}
+
+func writeDerived(dir string, set *artifacts.Set) error {
+	files, err := Derived(set)
+	if err != nil {
+		return err
 	}
 	for _, f := range files {
-		if err := atomicfile.WriteUnsynced(filepath.Join(dir, f.name), f.data, fs.FileMode(0o644)); err != nil {
+		if err := atomicfile.WriteUnsynced(filepath.Join(dir, f.Name), f.Data, fs.FileMode(0o644)); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -134,11 +135,33 @@ func (v *verifier) evidence(line int, pred *attest.Predicate) {
 	} else if !bytes.Equal(bytes.TrimSuffix(b, []byte("\n")), pred.Policy.Document) {
 		problems = append(problems, "policy.json differs from the attested policy")
 	}
+	problems = append(problems, v.derived(pred)...)
 	if len(problems) > 0 {
 		v.check(line, CheckEvidence, Fail, "%s", strings.Join(problems, "; "))
 		return
 	}
-	v.check(line, CheckEvidence, Pass, "decision.json and policy.json match the predicate")
+	v.check(line, CheckEvidence, Pass, "decision.json, policy.json and the derived files present match the predicate")
+}
+
+// derived checks the derived files (SHA256SUMS, manifest.json,
+// hashes.json) that are present: people run `sha256sum -c SHA256SUMS`, so a
+// forged one must not sit beside a bundle that verifies. Absent ones are fine.
+func (v *verifier) derived(pred *attest.Predicate) []string {
+	want, err := attest.Derived(pred.Set())
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var problems []string
+	for _, f := range want {
+		got, err := readSmall(v.opts.Artifacts, f.Name)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil || !bytes.Equal(got, f.Data) {
+			problems = append(problems, f.Name+" does not match the attested artifact set")
+		}
+	}
+	return problems
 }
 
 func readSmall(fsys fs.FS, name string) ([]byte, error) {

@@ -134,6 +134,13 @@ func (f *fixture) forge(t *testing.T, m policy.Metrics) []byte {
 		t.Fatal(err)
 	}
 	pred.Artifacts.Files, pred.Artifacts.Count = set.Files, len(set.Files)
+	derived, err := attest.Derived(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range derived {
+		write(t, f.dir, d.Name, string(d.Data))
+	}
 	payload, err := attest.MarshalStatement(pred, set)
 	if err != nil {
 		t.Fatal(err)
@@ -341,6 +348,14 @@ func TestTamper(t *testing.T) {
 				return f.bundle, verify.Options{TrustedPolicy: p}
 			},
 			failed: []string{verify.CheckPolicyTrusted},
+		},
+		{
+			name: "forged SHA256SUMS beside the bundle",
+			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
+				write(t, f.dir, attest.SumsName, strings.Repeat("0", 64)+"  artifacts/answer.txt\n")
+				return f.bundle, verify.Options{}
+			},
+			failed: []string{verify.CheckEvidence},
 		},
 		{
 			name: "decision does not follow from policy and metrics",
