@@ -90,6 +90,9 @@ func ParsePredicate(b []byte) (*Predicate, error) {
 	if p.Artifacts.Count != len(p.Artifacts.Files) {
 		return nil, fmt.Errorf("predicate: artifacts.count %d but %d files listed: %w", p.Artifacts.Count, len(p.Artifacts.Files), ErrMalformed)
 	}
+	if err := p.Set().Validate(); err != nil {
+		return nil, fmt.Errorf("predicate: artifacts: %w: %w", err, ErrMalformed)
+	}
 	if p.Run.ID == "" {
 		return nil, fmt.Errorf("predicate: run.id is empty: %w", ErrMalformed)
 	}

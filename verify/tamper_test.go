@@ -330,6 +330,18 @@ func TestTamper(t *testing.T) {
 			failed: []string{verify.CheckStatementType},
 		},
 		{
+			name: "attested file list with a duplicate name",
+			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
+				return f.restatement(t, f.signer, attest.PayloadType, func(st map[string]any) {
+					arts := predicate(st)["artifacts"].(map[string]any)
+					files := arts["files"].([]any)
+					arts["files"] = append([]any{files[0]}, files...)
+					arts["count"] = len(files) + 1
+				}), verify.Options{}
+			},
+			failed: []string{verify.CheckPredicateSchema},
+		},
+		{
 			name: "unknown predicate field",
 			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
 				return f.restatement(t, f.signer, attest.PayloadType, func(st map[string]any) {
