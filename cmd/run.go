@@ -189,13 +189,13 @@ func createRunDir(dir string) error {
 	return nil
 }
 
-// interruptContext is cancelled by the first SIGINT or SIGTERM: the job is
-// stopped and the run is still graded and signed. A second signal exits at
-// once, leaving no bundle.
+// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (a
+// closed terminal): the job is stopped and the run is still graded and
+// signed. A second signal exits at once, leaving no bundle.
 func interruptContext(c *cobra.Command) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(c.Context())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		select {
