@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -121,7 +122,7 @@ func (j *massgenJob) readConfig(path string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	j.config, j.models = b, info.Models
-	j.baseURL = strings.Join(info.BaseURLs, ",")
+	j.baseURL = redactURLs(info.BaseURLs)
 	if len(info.BaseURLs) == 1 {
 		j.modelURL = info.BaseURLs[0]
 	}
@@ -141,7 +142,7 @@ func (j *massgenJob) generateConfig(baseURL, model string, agents int) error {
 	if err != nil {
 		return err
 	}
-	j.config, j.models, j.baseURL, j.modelURL = cfg, []string{model}, baseURL, baseURL
+	j.config, j.models, j.baseURL, j.modelURL = cfg, []string{model}, redactURLs([]string{baseURL}), baseURL
 	return nil
 }
 
@@ -204,4 +205,17 @@ func (j *massgenJob) run(ctx context.Context, dir, runID string, fl runFlags, pr
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// redactURLs joins base URLs for the evidence with any password in them
+// replaced ("user:xxxxx@host"): the predicate is read by everyone.
+func redactURLs(urls []string) string {
+	out := make([]string, len(urls))
+	for i, raw := range urls {
+		out[i] = raw
+		if u, err := url.Parse(raw); err == nil && u.User != nil {
+			out[i] = u.Redacted()
+		}
+	}
+	return strings.Join(out, ",")
 }
