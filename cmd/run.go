@@ -156,6 +156,7 @@ func runCommand(ctx context.Context, dir, runID string, argv []string, fl runFla
 	return policy.Metrics(out.Metrics), attest.Run{
 		ID: runID, Runner: "command", Argv: inv.Argv,
 		StartedOn: stamp(inv.StartedOn), FinishedOn: stamp(inv.FinishedOn), ExitCode: &exit,
+		Problems: out.Problems,
 	}, nil
 }
 

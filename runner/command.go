@@ -19,7 +19,9 @@ const artifactsDir = "artifacts"
 // SIGKILL after Grace, and Run returns an Outcome with Interrupted set. A
 // failing, timed-out or interrupted job, and one that cannot start (exit
 // code 127 when not found, 126 when not executable), is an Outcome, not an
-// error.
+// error. After the last attempt the job's processes that left its group are
+// killed and a log the job replaced is restored (see the package doc); both
+// are reported in Outcome.Problems.
 //
 // Run returns an error only when cohos itself cannot do its job; it wraps
 // ErrSpec, ErrRunDir or ErrWorkDir (nothing was run, the Outcome is nil) or
@@ -53,7 +55,9 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		return nil, fmt.Errorf("%w: %w", ErrWrite, err)
 	}
 
+	token := newJobToken()
 	env := setEnv(setEnv(spec.Env, "COHOS_ARTIFACTS", artifacts), "COHOS_RUN_ID", spec.RunID)
+	env = setEnv(env, jobTokenEnv, token)
 	inv := Invocation{Record: newRecord(spec.Argv, workDir, env, spec.Timeout), Retries: spec.Retries}
 	start := time.Now()
 	inv.StartedOn = start.UTC()
@@ -65,6 +69,8 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	stopProgress := m.report(spec.Progress)
 	out := attempts(ctx, p, spec.Retries, m, &inv.Record)
 	stopProgress()
+	inv.Stragglers = killStragglers(token)
+	inv.Problems = appendProblem(inv.Problems, stragglerProblem(inv.Stragglers))
 
 	inv.Collected, inv.CollectErrors = collect(workDir, artifacts, spec.Collect)
 	inv.FinishedOn = time.Now().UTC()
@@ -75,10 +81,16 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 		wall += a.wall
 	}
 	var errs []error
-	out.StdoutBytes, err = finishLog(stdout)
+	var replaced [2]string
+	out.StdoutBytes, replaced[0], err = finishLog(stdout)
 	errs = append(errs, err)
-	out.StderrBytes, err = finishLog(stderr)
+	out.StderrBytes, replaced[1], err = finishLog(stderr)
 	errs = append(errs, err)
+	for _, p := range replaced {
+		out.logReplaced = out.logReplaced || p != ""
+		out.Invocation.Problems = appendProblem(out.Invocation.Problems, p)
+	}
+	out.Problems = out.Invocation.Problems
 	out.Metrics = toMetrics(observe(out, wall))
 	errs = append(errs, writeInvocation(runDir, prefix, &out.Invocation))
 	for _, err := range errs {
@@ -168,30 +180,4 @@ func checkRunDir(dir string) (string, error) {
 		return "", fmt.Errorf("%w: %s is not empty", ErrRunDir, abs)
 	}
 	return abs, nil
-}
-
-// createLog creates the new log file dir/name (mode 0644, append-only).
-// Errors wrap ErrWrite.
-func createLog(dir, name string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrWrite, err)
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%w: %w", ErrWrite, err)
-	}
-	return f, nil
-}
-
-// finishLog syncs f and returns its size. Errors wrap ErrWrite.
-func finishLog(f *os.File) (int64, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, fmt.Errorf("%w: %w", ErrWrite, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fi.Size(), fmt.Errorf("%w: sync %s: %w", ErrWrite, f.Name(), err)
-	}
-	return fi.Size(), nil
 }

@@ -18,6 +18,24 @@
 // reparented to it and reaped when the group is cleaned up, even when the
 // process with PID 1 does not reap orphans. The attribute stays set.
 //
+// A process can leave the job's group (setsid, setpgid) and so outlive it.
+// Every process of a job carries COHOS_JOB_TOKEN, random and new for each
+// Run or RunMassGen call, in its environment. On Linux, after the last
+// attempt, every descendant of the calling process with that entry, and
+// everything below it, is stopped, killed and reaped, so nothing of the job
+// is left to change the run directory after it was observed; each is
+// recorded in the invocation's stragglers, counted in the stragglers_killed
+// metric and named in Problems. Other jobs running in the same process are
+// not touched. A descendant that both left the group and cleared its
+// environment is missed unless a marked ancestor of it is still alive. On
+// other systems nothing is swept.
+//
+// Each log is opened by cohos, which writes the job's output to that file.
+// When the job ends and the log's path no longer names that file (the job
+// removed or renamed it and put another file, a symlink or a directory
+// there), the path is restored from cohos's descriptor, the metric
+// completed is false and Problems says which log was replaced.
+//
 // Files written in the run directory (Prefix "command" shown):
 //
 //	command_stdout.log       the job's stdout, raw, appended across attempts

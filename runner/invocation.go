@@ -42,6 +42,10 @@ type Record struct {
 	Attempts     []Attempt `json:"attempts"`
 	CohosVersion string    `json:"cohosVersion"`
 	Timeout      string    `json:"timeout,omitempty"`
+	// Stragglers are the job's processes that had left its process group
+	// and were still running after it ended; cohos killed them (Linux
+	// only, see killStragglers).
+	Stragglers []Straggler `json:"stragglers,omitempty"`
 }
 
 // newRecord starts the record of a job run as argv in dir with env.
@@ -62,6 +66,17 @@ type Invocation struct {
 	Retries       int      `json:"retries"`
 	Collected     []string `json:"collected,omitempty"`
 	CollectErrors []string `json:"collectErrors,omitempty"`
+	// Problems says what cohos saw the job do to its own evidence: a log
+	// replaced (and restored), processes that outlived the job (killed).
+	Problems []string `json:"problems,omitempty"`
+}
+
+// appendProblem returns problems with p appended, unless p is "".
+func appendProblem(problems []string, p string) []string {
+	if p == "" {
+		return problems
+	}
+	return append(problems, p)
 }
 
 // envNames returns the sorted, distinct names of env entries.

@@ -62,8 +62,10 @@ type MassGenInvocation struct {
 	// Artifacts are the files written to artifacts/, relative to the run
 	// directory.
 	Artifacts []string `json:"artifacts,omitempty"`
-	// Problems says what could not be read or copied: missing or
-	// unreadable logs, answers that could not be copied.
+	// Problems says what could not be read or copied (missing or
+	// unreadable logs, answers that could not be copied) and what the job
+	// did to its own evidence (a log replaced, then restored; processes
+	// that outlived it, killed).
 	Problems []string `json:"problems,omitempty"`
 }
 
@@ -71,7 +73,8 @@ type MassGenInvocation struct {
 type MassGenOutcome struct {
 	Invocation MassGenInvocation
 	// Metrics are Analyze's metrics plus wall_seconds, interrupted,
-	// timed_out, massgen_exit_code, stdout_bytes and stderr_bytes.
+	// timed_out, massgen_exit_code, stdout_bytes, stderr_bytes and
+	// stragglers_killed; completed is also false when a log was replaced.
 	Metrics policy.Metrics
 	// Analysis is nil when MassGen's logs were not found.
 	Analysis *massgen.Analysis
@@ -83,6 +86,10 @@ type MassGenOutcome struct {
 	// Version is the MassGen version from its logs, else from its
 	// installation, else "".
 	Version string
+	// Problems is Invocation.Problems, for the attested run.problems.
+	Problems []string
+
+	logReplaced bool // a log file was replaced during the run
 }
 
 // RunMassGen runs `massgen --automation --config massgen_config.yaml
@@ -96,7 +103,9 @@ type MassGenOutcome struct {
 // the answers are copied into artifacts/ with an index.txt, and
 // massgen_timeline.json and massgen_invocation.json are written. Missing
 // or unreadable logs give completed=false and a problem in the
-// invocation, never an error.
+// invocation, never an error. As with Run, MassGen's processes that left
+// its group are killed and a replaced log is restored, and both are
+// reported in Problems.
 //
 // RunMassGen returns an error only when cohos itself cannot do its job: it
 // wraps ErrSpec or ErrRunDir (nothing was run, the outcome is nil) or
@@ -128,7 +137,8 @@ func RunMassGen(ctx context.Context, spec MassGenSpec) (*MassGenOutcome, error) 
 		argv = append(argv, "--") // a question is never an option
 	}
 	argv = append(argv, spec.Question)
-	env := massgenEnv(spec.Env, runDir, spec.RunID, spec.ModelURL)
+	token := newJobToken()
+	env := setEnv(massgenEnv(spec.Env, runDir, spec.RunID, spec.ModelURL), jobTokenEnv, token)
 	inv := MassGenInvocation{Record: newRecord(argv, runDir, env, spec.Timeout), Config: MassGenConfigName}
 	start := time.Now()
 	inv.StartedOn = start.UTC()
@@ -140,13 +150,17 @@ func RunMassGen(ctx context.Context, spec MassGenSpec) (*MassGenOutcome, error) 
 	stopProgress := m.report(spec.Progress)
 	out := attempts(ctx, p, 0, m, &inv.Record)
 	stopProgress()
+	inv.Stragglers = killStragglers(token)
+	inv.Problems = appendProblem(inv.Problems, stragglerProblem(inv.Stragglers))
 	var wall time.Duration
 	for _, a := range inv.Attempts {
 		wall += a.wall
 	}
 	o := &MassGenOutcome{ExitCode: out.ExitCode, TimedOut: out.TimedOut, Interrupted: out.Interrupted}
-	stdoutBytes, err1 := finishLog(stdout)
-	stderrBytes, err2 := finishLog(stderr)
+	stdoutBytes, replaced1, err1 := finishLog(stdout)
+	stderrBytes, replaced2, err2 := finishLog(stderr)
+	o.logReplaced = replaced1 != "" || replaced2 != ""
+	inv.Problems = appendProblem(appendProblem(inv.Problems, replaced1), replaced2)
 
 	// The analysis must finish even when the run was interrupted.
 	err3 := o.judge(context.WithoutCancel(ctx), runDir, &inv)
@@ -157,9 +171,10 @@ func RunMassGen(ctx context.Context, spec MassGenSpec) (*MassGenOutcome, error) 
 		o.Version = o.Analysis.Version
 	}
 	inv.MassGenVersion = o.Version
-	o.Metrics = o.metrics(wall, stdoutBytes, stderrBytes)
+	o.Metrics = o.metrics(wall, stdoutBytes, stderrBytes, len(inv.Stragglers))
 	inv.FinishedOn = time.Now().UTC()
 	o.Invocation = inv
+	o.Problems = o.Invocation.Problems
 	err4 := writeMassGenInvocation(runDir, &o.Invocation)
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
@@ -251,7 +266,7 @@ func (o *MassGenOutcome) judge(ctx context.Context, runDir string, inv *MassGenI
 
 // metrics returns the run's metrics: the analysis's, with completed,
 // timed_out and interrupted also reflecting what cohos saw.
-func (o *MassGenOutcome) metrics(wall time.Duration, stdoutBytes, stderrBytes int64) policy.Metrics {
+func (o *MassGenOutcome) metrics(wall time.Duration, stdoutBytes, stderrBytes int64, stragglers int) policy.Metrics {
 	m := policy.Metrics{}
 	completed, timedOut := false, o.TimedOut
 	if o.Analysis != nil {
@@ -263,13 +278,14 @@ func (o *MassGenOutcome) metrics(wall time.Duration, stdoutBytes, stderrBytes in
 			timedOut = true
 		}
 	}
-	m["completed"] = policy.Bool(completed && !o.TimedOut && !o.Interrupted)
+	m["completed"] = policy.Bool(completed && !o.TimedOut && !o.Interrupted && !o.logReplaced)
 	m["timed_out"] = policy.Bool(timedOut)
 	m["interrupted"] = policy.Bool(o.Interrupted)
 	m["wall_seconds"] = policy.Num(math.Round(wall.Seconds()*1000) / 1000)
 	m["massgen_exit_code"] = policy.Num(float64(o.ExitCode))
 	m["stdout_bytes"] = policy.Num(float64(stdoutBytes))
 	m["stderr_bytes"] = policy.Num(float64(stderrBytes))
+	m["stragglers_killed"] = policy.Num(float64(stragglers))
 	return m
 }
 

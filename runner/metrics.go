@@ -11,14 +11,15 @@ import (
 // float64 and bool values.
 func observe(o *Outcome, wall time.Duration) map[string]any {
 	return map[string]any{
-		"completed":    o.ExitCode == 0 && !o.TimedOut && !o.Interrupted,
-		"exit_code":    float64(o.ExitCode),
-		"wall_seconds": math.Round(wall.Seconds()*1000) / 1000,
-		"restarts":     float64(o.Restarts),
-		"timed_out":    o.TimedOut,
-		"interrupted":  o.Interrupted,
-		"stdout_bytes": float64(o.StdoutBytes),
-		"stderr_bytes": float64(o.StderrBytes),
+		"completed":         o.ExitCode == 0 && !o.TimedOut && !o.Interrupted && !o.logReplaced,
+		"exit_code":         float64(o.ExitCode),
+		"wall_seconds":      math.Round(wall.Seconds()*1000) / 1000,
+		"restarts":          float64(o.Restarts),
+		"timed_out":         o.TimedOut,
+		"interrupted":       o.Interrupted,
+		"stdout_bytes":      float64(o.StdoutBytes),
+		"stderr_bytes":      float64(o.StderrBytes),
+		"stragglers_killed": float64(len(o.Invocation.Stragglers)),
 	}
 }
 

@@ -88,7 +88,7 @@ func TestRunSuccess(t *testing.T) {
 	want := policy.Metrics{
 		"completed": policy.Bool(true), "exit_code": policy.Num(0), "restarts": policy.Num(0),
 		"timed_out": policy.Bool(false), "interrupted": policy.Bool(false),
-		"stdout_bytes": policy.Num(6), "stderr_bytes": policy.Num(5),
+		"stdout_bytes": policy.Num(6), "stderr_bytes": policy.Num(5), "stragglers_killed": policy.Num(0),
 	}
 	got := maps.Clone(out.Metrics)
 	if w, ok := got["wall_seconds"].Number(); !ok || w < 0 {
@@ -98,7 +98,7 @@ func TestRunSuccess(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("metrics = %v, want %v", got, want)
 	}
-	if out.ExitCode != 0 || out.TimedOut || out.Interrupted || out.Restarts != 0 || out.StdoutBytes != 6 || out.StderrBytes != 5 {
+	if out.ExitCode != 0 || out.TimedOut || out.Interrupted || out.Restarts != 0 || out.StdoutBytes != 6 || out.StderrBytes != 5 || out.Problems != nil {
 		t.Errorf("outcome = %+v", out)
 	}
 	if last.Attempt != 1 || last.StdoutBytes != 6 || last.StderrBytes != 5 {
@@ -121,7 +121,7 @@ func TestRunSuccess(t *testing.T) {
 	if !reflect.DeepEqual(inv.Argv, spec.Argv) || inv.WorkDir != spec.WorkDir || inv.Timeout != "1m0s" || len(inv.Attempts) != 1 {
 		t.Errorf("invocation = %+v", inv)
 	}
-	for _, name := range []string{"COHOS_TEST_SECRET", "COHOS_ARTIFACTS", "COHOS_RUN_ID"} {
+	for _, name := range []string{"COHOS_TEST_SECRET", "COHOS_ARTIFACTS", "COHOS_RUN_ID", "COHOS_JOB_TOKEN"} {
 		if !slices.Contains(inv.EnvNames, name) {
 			t.Errorf("envNames lacks %s", name)
 		}

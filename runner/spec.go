@@ -19,8 +19,10 @@ type Spec struct {
 	// WorkDir is the job's working directory ("" = the caller's).
 	WorkDir string
 	// Env is the job's full environment (nil means empty). Run adds
-	// COHOS_ARTIFACTS=<RunDir>/artifacts and COHOS_RUN_ID=<RunID>,
-	// replacing any entries of those names.
+	// COHOS_ARTIFACTS=<RunDir>/artifacts, COHOS_RUN_ID=<RunID> and
+	// COHOS_JOB_TOKEN=<random, new for each Run>, replacing any entries
+	// of those names. The token marks the job's processes so that those
+	// which leave its process group can be found and killed when it ends.
 	Env   []string
 	RunID string
 	// Timeout is the wall-clock limit for the whole job, retries included
@@ -65,6 +67,13 @@ type Outcome struct {
 	Restarts                 int
 	StdoutBytes, StderrBytes int64
 	// Metrics holds completed, exit_code, wall_seconds, restarts,
-	// timed_out, interrupted, stdout_bytes and stderr_bytes.
+	// timed_out, interrupted, stdout_bytes, stderr_bytes and
+	// stragglers_killed. completed is false when a log was replaced.
 	Metrics policy.Metrics
+	// Problems is Invocation.Problems: what the job did to its own
+	// evidence (a log replaced, then restored; processes that outlived
+	// it, killed). For the attested run.problems.
+	Problems []string
+
+	logReplaced bool // a log file was replaced during the run
 }
