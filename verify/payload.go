@@ -92,15 +92,17 @@ func (v *verifier) artifacts(ctx context.Context, line int, pred *attest.Predica
 		}
 		return
 	}
-	if !v.hashed {
-		v.disk, v.diskErr = artifacts.Hash(ctx, v.opts.Artifacts, artifacts.Options{Workers: v.opts.Workers})
-		v.hashed = true
-	}
-	if v.diskErr != nil {
-		v.check(line, CheckArtifacts, Fail, "cannot hash the artifact directory: %v", v.diskErr)
+	select {
+	case <-v.disk.done:
+	case <-ctx.Done():
+		v.check(line, CheckArtifacts, Fail, "cannot hash the artifact directory: %v", ctx.Err())
 		return
 	}
-	d := artifacts.Compare(pred.Set(), v.disk)
+	if v.disk.err != nil {
+		v.check(line, CheckArtifacts, Fail, "cannot hash the artifact directory: %v", v.disk.err)
+		return
+	}
+	d := artifacts.Compare(pred.Set(), v.disk.set)
 	if d.Empty() {
 		v.check(line, CheckArtifacts, Pass, "%d file(s) match the attested set", len(pred.Artifacts.Files))
 		return

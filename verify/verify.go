@@ -72,6 +72,11 @@ func Bundle(ctx context.Context, bundle []byte, opts Options) (*Report, error) {
 	}
 	r.add(Check{ID: CheckBundleParse, Status: Pass, Reason: fmt.Sprintf("%d envelope(s)", len(envs))})
 	v := &verifier{opts: opts, keys: trusted, threshold: t, report: r}
+	if opts.Artifacts != nil {
+		hctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		v.disk = hashDisk(hctx, opts.Artifacts, opts.Workers)
+	}
 	for i, env := range envs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -99,10 +104,26 @@ type verifier struct {
 	keys      []*keys.Public
 	threshold int
 	report    *Report
-	// disk caches the artifact set hashed from opts.Artifacts.
-	disk    *artifacts.Set
-	diskErr error
-	hashed  bool
+	// disk is the artifact set hashed from opts.Artifacts, computed in the
+	// background while the bundle is parsed and its signatures checked (it
+	// reads only the directory, nothing from the payload).
+	disk *diskSet
+}
+
+type diskSet struct {
+	done chan struct{}
+	set  *artifacts.Set
+	err  error
+}
+
+// hashDisk starts hashing fsys; wait for the result on done.
+func hashDisk(ctx context.Context, fsys fs.FS, workers int) *diskSet {
+	d := &diskSet{done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		d.set, d.err = artifacts.Hash(ctx, fsys, artifacts.Options{Workers: workers})
+	}()
+	return d
 }
 
 func (v *verifier) check(line int, id string, st Status, format string, args ...any) {
