@@ -276,16 +276,22 @@ func (h *hasher) file(fsys fs.FS, f *File) (err error) {
 			err = fmt.Errorf("hash %s: %w", f.Name, cerr)
 		}
 	}()
+	return h.digest(f, r.Read)
+}
+
+// digest hashes f's content, calling read until it returns io.EOF, and
+// stores the digest in f. It reads at most one byte past the size the walk
+// saw, so that a file that grew (or became a device) is noticed without
+// reading on; a file of another size is ErrChanged.
+func (h *hasher) digest(f *File, read func([]byte) (int, error)) error {
 	h.h.Reset()
 	var n int64
 	for {
-		// Read at most one byte past the size the walk saw, so that a file
-		// that grew (or became a device) is noticed without reading on.
 		b := h.buf
 		if rest := f.Size - n + 1; rest < int64(len(b)) {
 			b = b[:rest]
 		}
-		m, rerr := r.Read(b)
+		m, rerr := read(b)
 		h.h.Write(b[:m])
 		n += int64(m)
 		if n > f.Size {

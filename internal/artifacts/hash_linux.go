@@ -1,10 +1,9 @@
 package artifacts
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -214,37 +213,16 @@ func (h *hasher) fileAt(d *dirFD, name string, f *File) (err error) {
 	}
 	f.Size = st.Size
 	h.hooks.after(f.Name)
-	h.h.Reset()
-	var n int64
-	for {
-		b := h.buf
-		if rest := f.Size - n + 1; rest < int64(len(b)) {
-			b = b[:rest]
-		}
+	return h.digest(f, func(b []byte) (int, error) {
 		var m int
-		rerr := ignoringEINTR(func() (err error) { m, err = unix.Read(fd, b); return err })
-		if rerr != nil {
-			return fmt.Errorf("hash %s: %w", f.Name, &fs.PathError{Op: "read", Path: f.Name, Err: rerr})
+		if err := ignoringEINTR(func() (err error) { m, err = unix.Read(fd, b); return err }); err != nil {
+			return 0, &fs.PathError{Op: "read", Path: f.Name, Err: err}
 		}
 		if m <= 0 {
-			break
+			return 0, io.EOF
 		}
-		h.h.Write(b[:m])
-		n += int64(m)
-		if n > f.Size {
-			return fmt.Errorf("hash %s: %w: longer than %d bytes", f.Name, ErrChanged, f.Size)
-		}
-		if err := h.ctx.Err(); err != nil {
-			return err
-		}
-	}
-	if n != f.Size {
-		return fmt.Errorf("hash %s: %w: %d bytes, not %d", f.Name, ErrChanged, n, f.Size)
-	}
-	var x [2 * sha256.Size]byte
-	hex.Encode(x[:], h.h.Sum(h.sum[:0]))
-	f.SHA256 = string(x[:])
-	return nil
+		return m, nil
+	})
 }
 
 func openat(dirfd int, name string, flags int) (int, error) {
