@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+
 	"io/fs"
 	"strings"
 
 	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/internal/artifacts"
+	"cohos.dev/cohos/internal/regfile"
 	"cohos.dev/cohos/policy"
 )
 
@@ -167,23 +168,7 @@ func (v *verifier) derived(pred *attest.Predicate) []string {
 }
 
 func readSmall(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxEvidenceFile {
-		return nil, fmt.Errorf("%s: not a regular file under %d bytes", name, maxEvidenceFile)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, maxEvidenceFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return b, nil
+	return regfile.ReadFS(fsys, name, maxEvidenceFile)
 }
 
 func sameJSON(a, b any) bool {

@@ -13,6 +13,7 @@ import (
 
 	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/internal/massgen"
+	"cohos.dev/cohos/internal/regfile"
 )
 
 // defaultMaxPreviews is Options.MaxPreviews's zero value.
@@ -96,19 +97,7 @@ func (ev *Evidence) attested(name string) (artifacts.File, bool) {
 // readInRoot reads a regular file inside root (never leaving it) of at
 // most limit bytes.
 func readInRoot(root *os.Root, name string, limit int64) ([]byte, error) {
-	fi, err := root.Lstat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New(name + ": not a regular file")
-	}
-	f, err := root.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readLimited(f, name, limit)
+	return regfile.ReadFS(root.FS(), name, limit)
 }
 
 func sha256Hex(b []byte) string {

@@ -35,3 +35,33 @@ func TestRead(t *testing.T) {
 		t.Fatalf("missing: %v, want ErrNotExist", err)
 	}
 }
+
+func TestReadFS(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("f", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	fsys := root.FS()
+	if b, err := ReadFS(fsys, "f", 5); err != nil || string(b) != "hello" {
+		t.Fatalf("ReadFS = %q, %v", b, err)
+	}
+	for name, want := range map[string]error{"fifo": ErrNotRegular, "link": ErrNotRegular, "missing": os.ErrNotExist} {
+		if _, err := ReadFS(fsys, name, 5); !errors.Is(err, want) {
+			t.Errorf("%s: %v, want %v", name, err, want)
+		}
+	}
+	if _, err := ReadFS(fsys, "f", 4); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("limit 4: %v, want ErrTooLarge", err)
+	}
+}
