@@ -2,8 +2,6 @@ package attest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,7 +148,8 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if pred.Metrics == nil {
 		pred.Metrics = policy.Metrics{}
 	}
-	payload, err := MarshalStatement(pred, set)
+	sums := set.Sums()
+	payload, err := MarshalStatement(pred, sums)
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
@@ -158,7 +157,7 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
-	if err := writeDerived(dir, set); err != nil {
+	if err := writeDerived(dir, set, sums); err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
 	write := atomicfile.Create
@@ -175,8 +174,9 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 }
 
 // MarshalStatement encodes the Statement for pred, whose one subject names
-// the artifact set by the SHA-256 of its manifest and its Merkle root.
-func MarshalStatement(pred *Predicate, set *artifacts.Set) ([]byte, error) {
+// the artifact set by the SHA-256 of its manifest and its Merkle root
+// (sums of pred's files).
+func MarshalStatement(pred *Predicate, sums artifacts.Sums) ([]byte, error) {
 	pb, err := json.Marshal(pred)
 	if err != nil {
 		return nil, fmt.Errorf("encode predicate: %w", err)
@@ -185,7 +185,7 @@ func MarshalStatement(pred *Predicate, set *artifacts.Set) ([]byte, error) {
 		Type: StatementType,
 		Subject: []Subject{{
 			Name:   SubjectPrefix + pred.Run.ID,
-			Digest: map[string]string{"sha256": set.Digest(), DigestMerkle: set.Root()},
+			Digest: map[string]string{"sha256": sums.Digest, DigestMerkle: sums.Root},
 		}},
 		PredicateType: PredicateType,
 		Predicate:     pb,
@@ -236,13 +236,13 @@ type DerivedFile struct {
 	Data []byte
 }
 
-// Derived renders the files derived from the set: SHA256SUMS,
-// manifest.json and hashes.json, exactly as Attest writes them.
-func Derived(set *artifacts.Set) ([]DerivedFile, error) {
+// Derived renders the files derived from the set (whose sums are given):
+// SHA256SUMS, manifest.json and hashes.json, exactly as Attest writes them.
+func Derived(set *artifacts.Set, sums artifacts.Sums) ([]DerivedFile, error) {
 	man, err := json.MarshalIndent(Manifest{
 		Serialization: artifactSerialization,
 		Count:         len(set.Files),
-		Digest:        map[string]string{"sha256": set.Digest(), DigestMerkle: set.Root()},
+		Digest:        map[string]string{"sha256": sums.Digest, DigestMerkle: sums.Root},
 		Files:         set.Files,
 		Skipped:       set.Skipped,
 	}, "", "  ")
@@ -255,22 +255,20 @@ func Derived(set *artifacts.Set) ([]DerivedFile, error) {
 			hashes[f.Name] = f.SHA256
 		}
 	}
-	sums := set.Manifest()
-	sumsDigest := sha256.Sum256(sums)
-	hashes[SumsName] = hex.EncodeToString(sumsDigest[:])
+	hashes[SumsName] = sums.Digest
 	hb, err := json.MarshalIndent(hashes, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode hashes: %w", err)
 	}
 	return []DerivedFile{
-		{SumsName, sums},
+		{SumsName, sums.Manifest},
 		{ManifestName, append(man, '\n')},
 		{HashesName, append(hb, '\n')},
 	}, nil
 }
 
-func writeDerived(dir string, set *artifacts.Set) error {
-	files, err := Derived(set)
+func writeDerived(dir string, set *artifacts.Set, sums artifacts.Sums) error {
+	files, err := Derived(set, sums)
 	if err != nil {
 		return err
 	}

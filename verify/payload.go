@@ -21,48 +21,50 @@ const maxEvidenceFile = 8 << 20
 
 // statement parses the signed payload and checks its type, predicate type,
 // predicate schema and subject. It returns nil when a later check cannot run.
-func (v *verifier) statement(line int, body []byte) *attest.Predicate {
+func (v *verifier) statement(line int, body []byte) (*attest.Predicate, artifacts.Sums) {
+	var none artifacts.Sums
 	st, err := attest.ParseStatement(body)
 	if err != nil {
 		v.check(line, CheckStatementType, Fail, "%v", err)
 		v.skipRest(line, skipStatementNotParsed, CheckPredicateType)
-		return nil
+		return nil, none
 	}
 	if st.Type != attest.StatementType {
 		v.check(line, CheckStatementType, Fail, "_type %q, want %q", st.Type, attest.StatementType)
 		v.skipRest(line, skipStatementNotParsed, CheckPredicateType)
-		return nil
+		return nil, none
 	}
 	v.check(line, CheckStatementType, Pass, "%s", st.Type)
 	if st.PredicateType != attest.PredicateType {
 		v.check(line, CheckPredicateType, Fail, "predicateType %q, want %q", st.PredicateType, attest.PredicateType)
 		v.skipRest(line, skipStatementNotParsed, CheckPredicateSchema)
-		return nil
+		return nil, none
 	}
 	v.check(line, CheckPredicateType, Pass, "%s", st.PredicateType)
 	pred, err := attest.ParsePredicate(st.Predicate)
 	if err != nil {
 		v.check(line, CheckPredicateSchema, Fail, "%v", err)
 		v.skipRest(line, skipPredicateNotValidated, CheckSubject)
-		return nil
+		return nil, none
 	}
 	v.check(line, CheckPredicateSchema, Pass, "governed-run/v1 predicate, run %s", pred.Run.ID)
-	reason := subjectMismatch(st.Subject, pred)
+	sums := pred.Set().Sums()
+	reason := subjectMismatch(st.Subject, pred, sums)
 	if reason == "" && v.opts.RunID != "" && pred.Run.ID != v.opts.RunID {
 		reason = fmt.Sprintf("the bundle attests run %q, not the expected run %q", pred.Run.ID, v.opts.RunID)
 	}
 	if reason != "" {
 		v.check(line, CheckSubject, Fail, "%s", reason)
 		v.skipRest(line, "subject does not bind the predicate's artifact list", CheckArtifacts)
-		return nil
+		return nil, none
 	}
 	v.check(line, CheckSubject, Pass, "one subject binds %d file(s)", len(pred.Artifacts.Files))
-	return pred
+	return pred, sums
 }
 
 // subjectMismatch explains why the subjects do not bind the predicate's
 // file list, or returns "".
-func subjectMismatch(subjects []attest.Subject, pred *attest.Predicate) string {
+func subjectMismatch(subjects []attest.Subject, pred *attest.Predicate, sums artifacts.Sums) string {
 	if len(subjects) != 1 {
 		return fmt.Sprintf("%d subjects, want exactly 1 (subjects are alternatives: more would let files vanish)", len(subjects))
 	}
@@ -73,11 +75,10 @@ func subjectMismatch(subjects []attest.Subject, pred *attest.Predicate) string {
 	if len(s.Digest) != 2 {
 		return fmt.Sprintf("subject has %d digests, want sha256 and %s", len(s.Digest), attest.DigestMerkle)
 	}
-	set := pred.Set()
-	if got, want := s.Digest["sha256"], set.Digest(); got != want {
+	if got, want := s.Digest["sha256"], sums.Digest; got != want {
 		return fmt.Sprintf("subject sha256 %q, but the listed files give %s", got, want)
 	}
-	if got, want := s.Digest[attest.DigestMerkle], set.Root(); got != want {
+	if got, want := s.Digest[attest.DigestMerkle], sums.Root; got != want {
 		return fmt.Sprintf("subject %s %q, but the listed files give %s", attest.DigestMerkle, got, want)
 	}
 	return ""
@@ -116,7 +117,7 @@ func (v *verifier) artifacts(ctx context.Context, line int, pred *attest.Predica
 }
 
 // evidence checks that decision.json and policy.json say what the predicate says.
-func (v *verifier) evidence(line int, pred *attest.Predicate) {
+func (v *verifier) evidence(line int, pred *attest.Predicate, sums artifacts.Sums) {
 	if v.opts.Artifacts == nil {
 		st := Fail
 		if v.opts.UnsafeSkipArtifacts {
@@ -138,7 +139,7 @@ func (v *verifier) evidence(line int, pred *attest.Predicate) {
 	} else if !bytes.Equal(bytes.TrimSuffix(b, []byte("\n")), pred.Policy.Document) {
 		problems = append(problems, "policy.json differs from the attested policy")
 	}
-	problems = append(problems, v.derived(pred)...)
+	problems = append(problems, v.derived(pred, sums)...)
 	if len(problems) > 0 {
 		v.check(line, CheckEvidence, Fail, "%s", strings.Join(problems, "; "))
 		return
@@ -149,8 +150,8 @@ func (v *verifier) evidence(line int, pred *attest.Predicate) {
 // derived checks the derived files (SHA256SUMS, manifest.json,
 // hashes.json) that are present: people run `sha256sum -c SHA256SUMS`, so a
 // forged one must not sit beside a bundle that verifies. Absent ones are fine.
-func (v *verifier) derived(pred *attest.Predicate) []string {
-	want, err := attest.Derived(pred.Set())
+func (v *verifier) derived(pred *attest.Predicate, sums artifacts.Sums) []string {
+	want, err := attest.Derived(pred.Set(), sums)
 	if err != nil {
 		return []string{err.Error()}
 	}

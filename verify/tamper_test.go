@@ -134,14 +134,14 @@ func (f *fixture) forge(t *testing.T, m policy.Metrics) []byte {
 		t.Fatal(err)
 	}
 	pred.Artifacts.Files, pred.Artifacts.Count = set.Files, len(set.Files)
-	derived, err := attest.Derived(set)
+	derived, err := attest.Derived(set, set.Sums())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range derived {
 		write(t, f.dir, d.Name, string(d.Data))
 	}
-	payload, err := attest.MarshalStatement(pred, set)
+	payload, err := attest.MarshalStatement(pred, set.Sums())
 	if err != nil {
 		t.Fatal(err)
 	}

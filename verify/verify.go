@@ -154,13 +154,13 @@ func (v *verifier) envelope(ctx context.Context, line int, env *attest.ParsedEnv
 		v.skipRest(line, "payload is not an in-toto statement", CheckStatementType)
 		return
 	}
-	pred := v.statement(line, env.Body)
+	pred, sums := v.statement(line, env.Body)
 	if pred == nil {
 		return
 	}
 	sum.RunID, sum.Decision, sum.Policy = pred.Run.ID, pred.Decision, pred.Policy.Name
 	v.artifacts(ctx, line, pred)
-	v.evidence(line, pred)
+	v.evidence(line, pred, sums)
 	v.policy(line, pred)
 }
 

@@ -122,3 +122,25 @@ func isLowerHex(s string) bool {
 	}
 	return true
 }
+
+// Sums is the set's manifest with both digests over it, computed from one
+// rendering of the manifest (Digest and Root each render it anew).
+type Sums struct {
+	Manifest []byte // the SHA256SUMS file
+	Digest   string // hex SHA-256 of Manifest
+	Root     string // hex RFC 9162 Merkle root over Manifest's lines
+}
+
+// Sums computes the manifest and both digests once.
+func (s *Set) Sums() Sums {
+	m := s.Manifest()
+	leaves := make([][]byte, 0, len(m)/80)
+	for rest := m; len(rest) > 0; {
+		n := bytes.IndexByte(rest, '\n') + 1
+		leaves = append(leaves, rest[:n:n])
+		rest = rest[n:]
+	}
+	sum := sha256.Sum256(m)
+	root := MerkleRoot(leaves)
+	return Sums{Manifest: m, Digest: hex.EncodeToString(sum[:]), Root: hex.EncodeToString(root[:])}
+}

@@ -150,3 +150,16 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestSumsAgreesWithDigestAndRoot(t *testing.T) {
+	for _, s := range []*Set{
+		{},
+		{Files: []File{{Name: "a", Size: 1, SHA256: strings.Repeat("1", 64)}}},
+		{Files: []File{{Name: "a", SHA256: strings.Repeat("1", 64)}, {Name: "b/c", SHA256: strings.Repeat("2", 64)}, {Name: "d", SHA256: strings.Repeat("3", 64)}}},
+	} {
+		got := s.Sums()
+		if string(got.Manifest) != string(s.Manifest()) || got.Digest != s.Digest() || got.Root != s.Root() {
+			t.Fatalf("Sums %+v disagrees with Manifest/Digest/Root for %d files", got, len(s.Files))
+		}
+	}
+}
