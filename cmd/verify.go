@@ -89,12 +89,9 @@ func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
 	if err != nil {
 		return inputError(err)
 	}
-	distinct := map[string]bool{}
-	for _, k := range trusted {
-		distinct[k.ID] = true
-	}
-	if fl.threshold > len(distinct) {
-		return usageError("--threshold %d but only %d distinct trusted key(s) given", fl.threshold, len(distinct))
+	// loadPublicKeys refuses the same key twice, so these keys are distinct.
+	if fl.threshold > len(trusted) {
+		return usageError("--threshold %d but only %d distinct trusted key(s) given", fl.threshold, len(trusted))
 	}
 	var pol *policy.Policy
 	if fl.policy != "" {
