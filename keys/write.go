@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"cohos.dev/cohos/internal/atomicfile"
 )
 
 // WritePair writes priv to prefix+".pem" (mode 0600) and pub to
@@ -43,12 +45,12 @@ func WritePair(prefix string, priv, pub []byte, force bool) (err error) {
 			os.Remove(t) // already gone after a rename; the link's source otherwise
 		}
 	}()
-	tmpPriv, err := writeTemp(dir, filepath.Base(privPath), priv, 0o600)
+	tmpPriv, err := atomicfile.Temp(privPath, priv, 0o600)
 	if err != nil {
 		return err
 	}
 	temps = append(temps, tmpPriv)
-	tmpPub, err := writeTemp(dir, filepath.Base(pubPath), pub, 0o644)
+	tmpPub, err := atomicfile.Temp(pubPath, pub, 0o644)
 	if err != nil {
 		return err
 	}
@@ -84,37 +86,10 @@ func WritePair(prefix string, priv, pub []byte, force bool) (err error) {
 			return fmt.Errorf("replace %s: %w", pubPath, err)
 		}
 	}
-	syncDir(dir)
+	// Best effort: the files are complete under their final names, and some
+	// systems cannot sync a directory.
+	_ = atomicfile.SyncDir(dir)
 	return nil
-}
-
-// writeTemp writes data to a new temporary file named after base in dir,
-// with mode perm, synced to disk, and returns its name. On error no file
-// is left behind.
-func writeTemp(dir, base string, data []byte, perm fs.FileMode) (name string, err error) {
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return "", fmt.Errorf("create temporary file for %s: %w", base, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return "", fmt.Errorf("set mode of %s: %w", f.Name(), err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return "", fmt.Errorf("write %s: %w", f.Name(), err)
-	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("sync %s: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("close %s: %w", f.Name(), err)
-	}
-	return f.Name(), nil
 }
 
 // link creates dst as a hard link to src, failing with ErrExists if dst
@@ -127,16 +102,4 @@ func link(src, dst string) error {
 		return fmt.Errorf("create %s: %w", dst, err)
 	}
 	return nil
-}
-
-// syncDir makes the renames durable. It is best effort: the files are
-// already complete under their final names, and some systems cannot sync
-// a directory, so its failure is not reported as a failed write.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
 }

@@ -36,40 +36,21 @@ func Create(path string, data []byte, perm fs.FileMode) error {
 }
 
 func write(path string, data []byte, perm fs.FileMode, replace, dirSync bool) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
+	dir := filepath.Dir(path)
 	if !replace {
 		if _, err := os.Lstat(path); err == nil {
 			return fmt.Errorf("%s: %w", path, ErrExists)
 		}
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmpName, err := Temp(path, data, perm)
 	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
+		return err
 	}
-	tmpName := tmp.Name()
 	defer func() {
 		if err != nil {
 			os.Remove(tmpName)
 		}
 	}()
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return fmt.Errorf("chmod %s: %w", tmpName, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
 	if replace {
 		if err := os.Rename(tmpName, path); err != nil {
 			return fmt.Errorf("rename into %s: %w", path, err)
@@ -88,6 +69,41 @@ func write(path string, data []byte, perm fs.FileMode, replace, dirSync bool) (e
 		return nil
 	}
 	return SyncDir(dir)
+}
+
+// Temp writes data to a new temporary file beside path (in its directory),
+// with mode perm, synced to disk, and returns its name for the caller to
+// rename or link onto path. Errors name path. On error no file is left
+// behind.
+func Temp(path string, data []byte, perm fs.FileMode) (name string, err error) {
+	target := path
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return "", fmt.Errorf("create temporary file for %s: %w", target, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err := f.Chmod(perm); err != nil {
+		return "", fmt.Errorf("set mode of %s: %w", f.Name(), err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return "", fmt.Errorf("write %s: %w", target, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("sync %s: %w", target, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("close %s: %w", target, err)
+	}
+	return f.Name(), nil
 }
 
 // SyncDir makes the renames in dir durable.
