@@ -17,7 +17,7 @@ var (
 	errSymlink    = errors.New("symbolic link refused")
 	errNotRegular = errors.New("not a regular file")
 	errCollision  = errors.New("name already taken in artifacts")
-	errNoMatch    = errors.New("no match")
+	errNoMatch    = errors.New("matched no file (check the pattern; it is relative to the working directory)")
 )
 
 // collect copies the regular files matching patterns (filepath.Glob,

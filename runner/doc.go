@@ -1,17 +1,26 @@
-// Package runner starts a governed job, supervises it, captures its output
-// to files in the run directory, records the invocation and observes its
-// behaviour as metrics. It knows nothing of signing or policy evaluation.
+// Package runner is cohos's one supervisor: it starts a governed job,
+// supervises it, captures its output to files in the run directory,
+// records the invocation and observes its behaviour as metrics. It knows
+// nothing of signing, policy evaluation or what the job is; a kind of job
+// with files of its own (a MassGen run, package internal/massgen) adds
+// them through Spec.Prepare, Spec.Inputs, Spec.Reserved and Spec.Observe.
 //
-// The package has two layers. The supervision layer (supervise) runs one
-// attempt of one process: in its own process group, stdin from the null
+// By default each attempt runs isolated (package internal/isolate): behind
+// an init that is PID 1 of new PID, mount and IPC namespaces (and a user
+// namespace when cohos is not root), with Spec.Isolation.Mask hidden, so
+// that no process of the job outlives it or cohos, and none sees cohos,
+// its ancestors or the signing key. Where namespaces are unavailable, or
+// with Spec.Isolation.Off, Run falls back to the process-group
+// supervision below; Outcome.Isolation and the isolated metric say which
+// ran and why.
+//
+// Run (supervise, underneath) runs each attempt of one process: in its own process group, stdin from the null
 // device, stdout and stderr written straight to log files (never through
 // pipes, so a grandchild holding the output open cannot make it hang and
 // memory stays flat however much the job prints). On a timeout or
 // cancellation the whole group gets SIGTERM, then SIGKILL after a grace
 // period; after the leader exits, whatever is left of the group is
-// terminated the same way and reaped. Runners for particular kinds of job
-// (Run, for any command; RunMassGen, for a MassGen multi-agent run) are
-// built on it.
+// terminated the same way and reaped.
 //
 // On Linux, Run marks the calling process as a child subreaper
 // (PR_SET_CHILD_SUBREAPER) so that the job's orphaned descendants are
@@ -20,7 +29,7 @@
 //
 // A process can leave the job's group (setsid, setpgid) and so outlive it.
 // Every process of a job carries COHOS_JOB_TOKEN, random and new for each
-// Run or RunMassGen call, in its environment. On Linux, after the last
+// Run call, in its environment. On Linux, after the last
 // attempt, every descendant of the calling process with that entry, and
 // everything below it, is stopped, killed and reaped, so nothing of the job
 // is left to change the run directory after it was observed; each is
@@ -36,17 +45,19 @@
 // there), the path is restored from cohos's descriptor, the metric
 // completed is false and Problems says which log was replaced.
 //
+// Once every process of the job is gone, Run sweeps the run directory
+// (package internal/quarantine): whatever the job left at a reserved name
+// (Spec.Reserved, <Prefix>_invocation.json), instead of artifacts/, or
+// under a name the evidence cannot represent is moved into a quarantine
+// folder, kept and attested; a changed Spec.Inputs file is quarantined
+// and written again; what the job made unreadable (or the run directory
+// unwritable) is opened again. Each is a problem and makes the run
+// not completed (Outcome.Tampered).
+//
 // Files written in the run directory (Prefix "command" shown):
 //
 //	command_stdout.log       the job's stdout, raw, appended across attempts
 //	command_stderr.log       the job's stderr, raw, appended across attempts
 //	command_invocation.json  the Invocation, written atomically
 //	artifacts/               COHOS_ARTIFACTS for the job, and collected files
-//
-// RunMassGen writes massgen_config.yaml (the config used), massgen_stdout.log,
-// massgen_stderr.log and massgen_invocation.json, keeps MassGen's own logs
-// under .massgen/ (HOME and MASSGEN_LOG_BASE_DIR point there), and after the
-// run copies each agent's final answer and the winner's into artifacts/
-// with an index.txt, and writes massgen_timeline.json. Its metrics come from
-// MassGen's files (package internal/massgen), not from its exit code.
 package runner

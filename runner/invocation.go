@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cohos.dev/cohos/internal/atomicfile"
+	"cohos.dev/cohos/internal/isolate"
 	"cohos.dev/cohos/internal/version"
 )
 
@@ -27,7 +28,8 @@ type Attempt struct {
 	// StartError says why the process could not start.
 	StartError string `json:"startError,omitempty"`
 
-	wall time.Duration // monotonic duration of the attempt
+	wall       time.Duration // monotonic duration of the attempt
+	stragglers []Straggler   // killed by the init of an isolated attempt
 }
 
 // Record is what every runner's invocation file starts with.
@@ -46,6 +48,8 @@ type Record struct {
 	// and were still running after it ended; cohos killed them (Linux
 	// only, see killStragglers).
 	Stragglers []Straggler `json:"stragglers,omitempty"`
+	// Isolation says how the job was kept from cohos.
+	Isolation isolate.Report `json:"isolation"`
 }
 
 // newRecord starts the record of a job run as argv in dir with env.
@@ -106,9 +110,10 @@ func setEnv(env []string, name, value string) []string {
 	return append(out, name+"="+value)
 }
 
-// writeInvocation writes inv as indented JSON to dir/<prefix>_invocation.json
-// atomically. Errors wrap ErrWrite.
-func writeInvocation(dir, prefix string, inv *Invocation) error {
+// writeInvocation writes inv (an *Invocation, or a record embedding one)
+// as indented JSON to dir/<prefix>_invocation.json atomically. Errors wrap
+// ErrWrite.
+func writeInvocation(dir, prefix string, inv any) error {
 	data, err := json.MarshalIndent(inv, "", "  ")
 	if err != nil {
 		return fmt.Errorf("%w: encode invocation: %w", ErrWrite, err)

@@ -88,27 +88,3 @@ func checkProblem(t *testing.T, problems []string, want string) {
 		t.Errorf("problems = %q, want one about %s", problems, want)
 	}
 }
-
-func TestRunMassGenRestoresReplacedLog(t *testing.T) {
-	t.Parallel()
-	bin := fakeMassGen(t, "stable", copyFixture+`
-echo before; rm massgen_stdout.log; echo forged > massgen_stdout.log; echo after`)
-	spec := massgenSpec(t, bin)
-	out, err := RunMassGen(context.Background(), spec)
-	if err != nil {
-		t.Fatalf("RunMassGen: %v", err)
-	}
-	if got := fileString(t, filepath.Join(spec.RunDir, MassGenStdoutName)); got != "before\nafter\n" {
-		t.Errorf("stdout log = %q, want what the job printed", got)
-	}
-	if got := metricString(out.Metrics, "completed"); got != "false" {
-		t.Errorf("completed = %s, want false", got)
-	}
-	if got := metricString(out.Metrics, "stdout_bytes"); got != "13" {
-		t.Errorf("stdout_bytes = %s, want 13", got)
-	}
-	checkProblem(t, out.Problems, MassGenStdoutName)
-	if !slices.Equal(out.Invocation.Problems, out.Problems) {
-		t.Errorf("invocation problems %q, outcome problems %q", out.Invocation.Problems, out.Problems)
-	}
-}

@@ -7,33 +7,24 @@ import (
 	"cohos.dev/cohos/policy"
 )
 
-// observe returns the metrics of o, whose attempts took wall in total, as
-// float64 and bool values.
-func observe(o *Outcome, wall time.Duration) map[string]any {
-	return map[string]any{
-		"completed":         o.ExitCode == 0 && !o.TimedOut && !o.Interrupted && !o.logReplaced,
-		"exit_code":         float64(o.ExitCode),
-		"wall_seconds":      math.Round(wall.Seconds()*1000) / 1000,
-		"restarts":          float64(o.Restarts),
-		"timed_out":         o.TimedOut,
-		"interrupted":       o.Interrupted,
-		"stdout_bytes":      float64(o.StdoutBytes),
-		"stderr_bytes":      float64(o.StderrBytes),
-		"stragglers_killed": float64(len(o.Invocation.Stragglers)),
+// observe returns the metrics of o, whose attempts took wall in total.
+func observe(o *Outcome, wall time.Duration) policy.Metrics {
+	return policy.Metrics{
+		"completed":         policy.Bool(o.ExitCode == 0 && !o.TimedOut && !o.Interrupted && !o.LogReplaced && !o.Tampered),
+		"exit_code":         policy.Num(float64(o.ExitCode)),
+		"wall_seconds":      policy.Num(WallSeconds(wall)),
+		"restarts":          policy.Num(float64(o.Restarts)),
+		"timed_out":         policy.Bool(o.TimedOut),
+		"interrupted":       policy.Bool(o.Interrupted),
+		"stdout_bytes":      policy.Num(float64(o.StdoutBytes)),
+		"stderr_bytes":      policy.Num(float64(o.StderrBytes)),
+		"stragglers_killed": policy.Num(float64(len(o.Invocation.Stragglers))),
+		"isolated":          policy.Bool(o.Isolation.Isolated),
 	}
 }
 
-// toMetrics converts raw metrics to policy.Metrics. Values other than
-// float64 and bool (which observe never produces) are left out.
-func toMetrics(raw map[string]any) policy.Metrics {
-	m := make(policy.Metrics, len(raw))
-	for k, v := range raw {
-		switch v := v.(type) {
-		case float64:
-			m[k] = policy.Num(v)
-		case bool:
-			m[k] = policy.Bool(v)
-		}
-	}
-	return m
+// WallSeconds is d in seconds rounded to the millisecond, as the
+// wall_seconds metric gives it.
+func WallSeconds(d time.Duration) float64 {
+	return math.Round(d.Seconds()*1000) / 1000
 }

@@ -88,7 +88,7 @@ func TestRunSuccess(t *testing.T) {
 	want := policy.Metrics{
 		"completed": policy.Bool(true), "exit_code": policy.Num(0), "restarts": policy.Num(0),
 		"timed_out": policy.Bool(false), "interrupted": policy.Bool(false),
-		"stdout_bytes": policy.Num(6), "stderr_bytes": policy.Num(5), "stragglers_killed": policy.Num(0),
+		"stdout_bytes": policy.Num(6), "stderr_bytes": policy.Num(5), "stragglers_killed": policy.Num(0), "isolated": policy.Bool(true),
 	}
 	got := maps.Clone(out.Metrics)
 	if w, ok := got["wall_seconds"].Number(); !ok || w < 0 {

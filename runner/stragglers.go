@@ -7,7 +7,7 @@ import (
 )
 
 // jobTokenEnv names the environment variable that marks every process of
-// one Run or RunMassGen call: its value is random and new for each call
+// one Run call: its value is random and new for each call
 // (unlike the caller's RunID, which nothing forces to be unique), so the
 // job's descendants can be told apart from any other job's.
 const jobTokenEnv = "COHOS_JOB_TOKEN"
@@ -16,6 +16,8 @@ const jobTokenEnv = "COHOS_JOB_TOKEN"
 // its process group had been stopped (it had left the group, with setsid
 // or setpgid) and that cohos killed.
 type Straggler struct {
+	// PID is the process id; in the job's own PID namespace when the job
+	// was isolated (the init killed it), else the host's.
 	PID int `json:"pid"`
 	// Command is the process's name as the kernel reports it (at most 15
 	// bytes); its arguments are not recorded, as they may hold secrets.

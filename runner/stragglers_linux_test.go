@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,9 @@ func alive(pid int) bool {
 }
 
 // TestRunKillsEscapedProcesses: processes that left the job's process
-// group are gone when Run returns, recorded and counted.
+// group are gone when Run returns, recorded and counted: by the token
+// sweep without namespaces, by the init of the job's PID namespace with
+// them (pids are then the namespace's).
 func TestRunKillsEscapedProcesses(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -49,40 +52,52 @@ func TestRunKillsEscapedProcesses(t *testing.T) {
 		{"exits on SIGTERM", `setsid -f sh -c 'trap "exit 0" TERM; echo $$ > "$COHOS_ARTIFACTS/escaped"; while :; do sleep 1; done'`, 2},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if strings.HasPrefix(tt.script, "perl") {
-				if _, err := exec.LookPath("perl"); err != nil {
-					t.Skip("no perl")
+		for _, isolated := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/isolated=%v", tt.name, isolated), func(t *testing.T) {
+				t.Parallel()
+				if strings.HasPrefix(tt.script, "perl") {
+					if _, err := exec.LookPath("perl"); err != nil {
+						t.Skip("no perl")
+					}
 				}
-			}
-			spec := newSpec(t, "sh", "-c", tt.script+waitEscaped)
-			out := mustRun(t, context.Background(), spec)
-			pid := pidIn(t, spec, "escaped")
-			if alive(pid) {
-				t.Errorf("escaped process %d is still running", pid)
-			}
-			if out.ExitCode != 0 || out.Metrics["stragglers_killed"] != policy.Num(float64(tt.wantKilled)) || out.Metrics["completed"] != policy.Bool(true) {
-				t.Errorf("exit %d, metrics %v; want %d stragglers killed", out.ExitCode, out.Metrics, tt.wantKilled)
-			}
-			inv := readInvocation(t, spec)
-			if len(inv.Stragglers) != tt.wantKilled || len(out.Invocation.Stragglers) != tt.wantKilled {
-				t.Fatalf("stragglers = %+v, want %d", inv.Stragglers, tt.wantKilled)
-			}
-			found := false
-			for _, s := range inv.Stragglers {
-				found = found || s.PID == pid
-				if s.Command == "" {
-					t.Errorf("straggler %d has no command", s.PID)
+				spec := newSpec(t, "sh", "-c", tt.script+waitEscaped)
+				spec.Isolation.Off = !isolated
+				out := mustRun(t, context.Background(), spec)
+				pid := pidIn(t, spec, "escaped")
+				if !isolated && alive(pid) {
+					t.Errorf("escaped process %d is still running", pid)
 				}
-			}
-			if !found {
-				t.Errorf("stragglers %+v lack pid %d", inv.Stragglers, pid)
-			}
-			if len(out.Problems) != 1 || !strings.Contains(out.Problems[0], "pid "+strconv.Itoa(pid)+" ") {
-				t.Errorf("problems = %q, want one naming pid %d", out.Problems, pid)
-			}
-		})
+				if out.Isolation.Isolated != isolated || out.Metrics["isolated"] != policy.Bool(isolated) {
+					t.Errorf("isolation = %+v, metric %v; want isolated %v", out.Isolation, out.Metrics["isolated"], isolated)
+				}
+				want := tt.wantKilled
+				inv := readInvocation(t, spec)
+				if isolated {
+					// The init counts whatever is left when the job exits: a
+					// loop's sleep may or may not be running then.
+					want = max(len(inv.Stragglers), tt.wantKilled)
+				}
+				if out.ExitCode != 0 || out.Metrics["stragglers_killed"] != policy.Num(float64(want)) || out.Metrics["completed"] != policy.Bool(true) {
+					t.Errorf("exit %d, metrics %v; want %d stragglers killed", out.ExitCode, out.Metrics, want)
+				}
+				if len(inv.Stragglers) != want || len(out.Invocation.Stragglers) != want {
+					t.Fatalf("stragglers = %+v, want %d", inv.Stragglers, want)
+				}
+				found := false
+				for _, s := range inv.Stragglers {
+					found = found || s.PID == pid
+					if s.Command == "" {
+						t.Errorf("straggler %d has no command", s.PID)
+					}
+				}
+				if !found {
+					t.Errorf("stragglers %+v lack pid %d", inv.Stragglers, pid)
+				}
+				if len(out.Problems) != 1 || !strings.Contains(out.Problems[0], "pid "+strconv.Itoa(pid)+" ") {
+					t.Errorf("problems = %q, want one naming pid %d", out.Problems, pid)
+				}
+			})
+		}
 	}
 }
 
@@ -92,6 +107,7 @@ func TestRunKillsEscapedProcesses(t *testing.T) {
 func TestRunSparesOtherJobs(t *testing.T) {
 	t.Parallel()
 	other := newSpec(t, "sh", "-c", `setsid -f sh -c 'echo $$ > "$COHOS_ARTIFACTS/escaped"; exec sleep 30'; echo $$ > "$COHOS_ARTIFACTS/pid"; exec sleep 30`)
+	other.Isolation.Off = true // the token sweep is what is tested
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	otherPid := make(chan int, 1)
@@ -119,6 +135,7 @@ func TestRunSparesOtherJobs(t *testing.T) {
 	<-otherPid
 
 	spec := newSpec(t, "sh", "-c", `setsid -f sh -c 'echo $$ > "$COHOS_ARTIFACTS/escaped"; exec sleep 30'`+waitEscaped)
+	spec.Isolation.Off = true
 	out := mustRun(t, context.Background(), spec)
 	if out.Metrics["stragglers_killed"] != policy.Num(1) || alive(pidIn(t, spec, "escaped")) {
 		t.Errorf("own straggler not killed: %v", out.Metrics)
@@ -200,34 +217,6 @@ func TestParseStat(t *testing.T) {
 				t.Errorf("parseStat = %+v, %v; want %+v, %v", got, err, tt.want, tt.err)
 			}
 		})
-	}
-}
-
-func TestRunMassGenKillsEscapedProcesses(t *testing.T) {
-	t.Parallel()
-	bin := fakeMassGen(t, "stable", copyFixture+`
-setsid -f sh -c 'echo $$ > escaped; exec sleep 30'
-until [ -s escaped ]; do sleep 0.01; done`)
-	spec := massgenSpec(t, bin)
-	out, err := RunMassGen(context.Background(), spec)
-	if err != nil {
-		t.Fatalf("RunMassGen: %v", err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(fileString(t, filepath.Join(spec.RunDir, "escaped"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if alive(pid) {
-		t.Errorf("escaped process %d is still running", pid)
-	}
-	if got := metricString(out.Metrics, "stragglers_killed"); got != "1" {
-		t.Errorf("stragglers_killed = %s, want 1", got)
-	}
-	if s := out.Invocation.Stragglers; len(s) != 1 || s[0].PID != pid {
-		t.Errorf("stragglers = %+v, want pid %d", s, pid)
-	}
-	if len(out.Problems) != 1 || !strings.Contains(out.Problems[0], "pid "+strconv.Itoa(pid)+" ") {
-		t.Errorf("problems = %q, want one naming pid %d", out.Problems, pid)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -32,9 +33,11 @@ type proc struct {
 	stdout, stderr *os.File // written to directly by the process
 	deadline       time.Time
 	grace          time.Duration
+	iso            *isolation // nil: process-group supervision only
 }
 
-// supervise runs one attempt of p and returns its record. It never fails:
+// supervise runs one attempt of p and returns its record, in namespaces
+// (see isolation) unless p.iso is off or they are unavailable. It never fails:
 // a process that cannot start gives ExitCode 127 (not found) or 126 and a
 // StartError. The process runs in its own process group with stdin from the
 // null device. When ctx is done (Interrupted) or the deadline passes
@@ -46,12 +49,21 @@ func supervise(ctx context.Context, p proc) Attempt {
 	start := time.Now()
 	a := Attempt{StartedOn: start.UTC()}
 	path, err := resolve(p.argv[0], p.dir)
+	if err == nil && p.iso != nil && !p.iso.off {
+		if a, ok := p.iso.superviseIsolated(ctx, p, path, start); ok {
+			return a
+		}
+	}
+	// The parent-death signal fires when the forking thread ends: this
+	// one stays until the job has been waited for.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	var cmd *exec.Cmd
 	if err == nil {
 		cmd = &exec.Cmd{
 			Path: path, Args: p.argv, Dir: p.dir, Env: p.env,
 			Stdout: p.stdout, Stderr: p.stderr,
-			SysProcAttr: &syscall.SysProcAttr{Setpgid: true},
+			SysProcAttr: &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL},
 		}
 		err = cmd.Start()
 	}

@@ -21,6 +21,10 @@ type Analysis struct {
 	Version      string            // massgen_version from execution_metadata.yaml, "" if unknown
 	Timeline     *Timeline         // never nil
 	Problems     []string          // why parts could not be read: "status.json: truncated", ...
+	// Failures says why each failed agent failed, from events.jsonl:
+	// "agent_a: Agent failed to use workflow tools after 3 attempts; last
+	// error: Error code: 400 - {...}". At most 10 agents, then a count.
+	Failures []string
 }
 
 // The files Analyze reads in the attempt directory.
@@ -38,6 +42,7 @@ type sources struct {
 	ev                          *events
 	co                          *coordination
 	md                          *metadata
+	modelCalls                  *int // metrics_summary.json's api_timing.total_calls
 	canceled                    bool
 }
 
@@ -53,6 +58,11 @@ type sources struct {
 // exceeded). Reads are bounded: 64 MiB per file, 1 MiB for the YAML, 4 MiB
 // per events.jsonl line, 1M lines.
 //
+// Counts MassGen logs as events come from events.jsonl, the complete
+// record: status.json is a periodic snapshot that lags when a run fails
+// fast. Where status.json keeps the same count (answers, enforcement
+// retries) and the two disagree, that is a problem.
+//
 // Metrics (a metric that could not be observed at all is left out, so the
 // policy's rule for missing metrics decides):
 //   - completed (bool): a winner is known, its final answer file exists and
@@ -67,7 +77,12 @@ type sources struct {
 //     and the most by one agent); from status.json's answer_count when
 //     events.jsonl could not be read.
 //   - ignored_votes: vote_ignored events in coordination_events.json.
-//   - enforcement_retries: the agents' reliability.total_enforcement_retries.
+//   - enforcement_retries: MassGen's "❌ Retry (n/m)" text events (one per
+//     re-prompt of an agent that neither answered nor voted through its
+//     tools); from status.json's enforcement records (distinct round and
+//     attempt below max_attempts) when events.jsonl could not be read.
+//   - votes_total: vote events.
+//   - errors_total: error and agent_error events and "❌ Error:" text events.
 //   - agent_errors: agents that failed: a non-null error or status "error"
 //     in status.json, an enforcement attempt numbered max_attempts, an
 //     error/agent_error event, or the "Agent failed to use workflow tools"
@@ -76,10 +91,14 @@ type sources struct {
 //   - round_latency_p50_seconds, round_latency_p95_seconds: nearest-rank
 //     percentiles of all round_history durations; left out without rounds.
 //   - agents: the number of agents.
+//   - model_calls: the chat-completion calls MassGen made, from
+//     metrics_summary.json's api_timing.total_calls (left out when MassGen
+//     wrote no summary, as when every agent failed).
 func Analyze(ctx context.Context, fsys fs.FS, logDir string) *Analysis {
 	a := &Analysis{Metrics: policy.Metrics{}, AgentAnswers: map[string]string{}}
 	p := newProblems()
 	src := readSources(ctx, fsys, logDir, p)
+	crossCheck(&src, p)
 	if src.canceled {
 		p.add("analysis", "%v", ctx.Err())
 	}
@@ -97,6 +116,7 @@ func Analyze(ctx context.Context, fsys fs.FS, logDir string) *Analysis {
 		}
 	}
 	a.Problems = p.list()
+	a.Failures = failures(&src)
 	a.Metrics = metrics(&src, a)
 	a.Timeline = buildTimeline(&src, a)
 	return a
@@ -153,6 +173,13 @@ func readSources(ctx context.Context, fsys fs.FS, logDir string, p *problems) so
 				src.md, err = parseMetadata(b)
 			}
 			p.addErr(metadataName, err)
+		},
+		func() {
+			n, ok, err := readModelCalls(fsys, src.attemptDir)
+			if ok {
+				src.modelCalls = &n
+			}
+			p.addErr(summaryName, err)
 		},
 	}
 	for _, step := range steps {

@@ -44,6 +44,10 @@ const killedText = "Agent failed to use workflow tools"
 type events struct {
 	answers        map[string]int
 	answersN       int
+	retries        map[string]int // "❌ Retry (n/m)" text events per agent
+	retriesN       int
+	votes          int
+	errorsN        int // error/agent_error events and "❌ Error:" text events
 	restarts       int
 	restartsBy     map[string]int
 	presenter      string // agent of final_presentation_start / final_answer
@@ -51,6 +55,8 @@ type events struct {
 	selected       string // agent of winner_selected
 	timedOut       bool
 	failed         map[string]bool
+	killed         map[string]string // agent -> MassGen's kill notice
+	lastError      map[string]string // agent -> its latest error text
 	timeline       []Event
 }
 
@@ -64,7 +70,8 @@ func readEvents(ctx context.Context, fsys fs.FS, name string, add func(string, .
 		return nil, err
 	}
 	defer f.Close()
-	ev := &events{answers: map[string]int{}, restartsBy: map[string]int{}, failed: map[string]bool{}}
+	ev := &events{answers: map[string]int{}, retries: map[string]int{}, restartsBy: map[string]int{}, failed: map[string]bool{},
+		killed: map[string]string{}, lastError: map[string]string{}}
 	lr := newLineReader(f, maxLineSize, maxFileSize)
 	for {
 		if lr.no%4096 == 0 {
@@ -126,6 +133,7 @@ func (ev *events) add(e *rawEvent) error {
 		}
 		point("answer", dataString(e.Data, "answer_label"))
 	case "vote":
+		ev.votes++
 		point("vote", dataString(e.Data, "target_id"))
 	case "agent_restart":
 		ev.restarts++
@@ -149,23 +157,82 @@ func (ev *events) add(e *rawEvent) error {
 		ev.timedOut = true
 		point("timeout", dataString(e.Data, "timeout_reason"))
 	case "error", "agent_error":
+		ev.errorsN++
+		msg := firstNonEmpty(dataString(e.Data, "message"), dataString(e.Data, "content"))
 		if agent != "" {
 			ev.failed[agent] = true
+			ev.lastError[agent] = clipN(msg, causeLen)
 		}
-		point("error", firstNonEmpty(dataString(e.Data, "message"), dataString(e.Data, "content")))
+		point("error", msg)
 	case "text":
 		c := dataString(e.Data, "content")
 		switch {
 		case strings.Contains(c, killedText):
 			if agent != "" {
 				ev.failed[agent] = true
+				ev.killed[agent] = clipN(c[strings.Index(c, killedText):], causeLen)
 			}
 			point("error", c)
 		case strings.HasPrefix(c, "❌ Error:"):
+			ev.errorsN++
+			if agent != "" {
+				ev.lastError[agent] = clipN(strings.TrimSpace(strings.TrimPrefix(c, "❌ Error:")), causeLen)
+			}
 			point("error", c)
+		case retries(c) > 0:
+			// A real model's streamed text can precede the notice in the same event.
+			n := retries(c)
+			ev.retriesN += n
+			ev.retries[agent] += n
 		}
 	}
 	return nil
+}
+
+// retries counts MassGen's enforcement retry notices in a text event's
+// content, wherever they stand (a model's own streamed text can come
+// first in the same event).
+func retries(c string) int {
+	n := 0
+	for {
+		i := strings.Index(c, retryPrefix)
+		if i < 0 {
+			return n
+		}
+		if isRetry(c[i:]) {
+			n++
+		}
+		c = c[i+len(retryPrefix):]
+	}
+}
+
+// isRetry reports whether a text event's content is MassGen's enforcement
+// retry notice, "❌ Retry (1/3): You must use workflow tools ...": one per
+// re-prompt of an agent that neither answered nor voted through its tools
+// (the failure after the last attempt kills the agent instead).
+func isRetry(c string) bool {
+	rest, ok := strings.CutPrefix(c, retryPrefix)
+	if !ok {
+		return false
+	}
+	n, rest, ok := cutDigits(rest)
+	if !ok || !strings.HasPrefix(rest, "/") {
+		return false
+	}
+	m, rest, ok := cutDigits(rest[1:])
+	return ok && n > 0 && n <= m && strings.HasPrefix(rest, ")")
+}
+
+const retryPrefix = "❌ Retry ("
+
+// cutDigits splits 1 to 6 leading ASCII digits off s.
+func cutDigits(s string) (int, string, bool) {
+	n, i := 0, 0
+	for i < len(s) && i < 6 && s[i] >= '0' && s[i] <= '9' {
+		n = n*10 + int(s[i]-'0')
+		i++
+	}
+	return n, s[i:], i > 0
 }
 
 // setWinner records the agent a winner event names; two different agents
@@ -196,12 +263,16 @@ func parseEventTime(s string) (time.Time, error) {
 
 // clip shortens s to at most 200 bytes on a rune boundary, stripped of
 // surrounding space.
-func clip(s string) string {
+func clip(s string) string { return clipN(s, 200) }
+
+// clipN shortens s to at most n bytes on a rune boundary, stripped of
+// surrounding space.
+func clipN(s string, n int) string {
 	s = strings.TrimSpace(s)
-	if len(s) <= 200 {
+	if len(s) <= n {
 		return s
 	}
-	cut := 200
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -24,6 +24,9 @@ func metrics(src *sources, a *Analysis) policy.Metrics {
 		setNum("restarts", excessRestarts(ev.restartsBy))
 		setNum("answers_total", ev.answersN)
 		setNum("answers_per_agent_max", maxValue(ev.answers))
+		setNum("enforcement_retries", ev.retriesN)
+		setNum("votes_total", ev.votes)
+		setNum("errors_total", ev.errorsN)
 	case st != nil: // events.jsonl unreadable: already a problem
 		total := 0
 		for _, n := range st.answers {
@@ -31,12 +34,16 @@ func metrics(src *sources, a *Analysis) policy.Metrics {
 		}
 		setNum("answers_total", total)
 		setNum("answers_per_agent_max", maxValue(st.answers))
+		retries := 0
+		for _, n := range st.attempts {
+			retries += n
+		}
+		setNum("enforcement_retries", retries)
 	}
 	if co != nil {
 		setNum("ignored_votes", co.ignoredVotes)
 	}
 	if st != nil {
-		setNum("enforcement_retries", st.retries)
 		m["tokens_in"] = policy.Num(float64(st.tokensIn))
 		m["tokens_out"] = policy.Num(float64(st.tokensOut))
 		if len(st.rounds) > 0 {
@@ -60,6 +67,9 @@ func metrics(src *sources, a *Analysis) policy.Metrics {
 	}
 	if st != nil || ev != nil || co != nil || src.md != nil {
 		setNum("agents", len(a.Agents))
+	}
+	if src.modelCalls != nil {
+		setNum("model_calls", *src.modelCalls)
 	}
 
 	finished := st != nil && (st.finishReason == "completed" ||

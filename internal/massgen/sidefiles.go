@@ -71,42 +71,73 @@ type metadata struct {
 	models  []string // sorted, unique
 }
 
-type agentConfig struct {
-	ID      string `yaml:"id"`
-	Backend struct {
-		Model string `yaml:"model"`
-	} `yaml:"backend"`
-}
-
-type metadataFile struct {
-	MassgenVersion string `yaml:"massgen_version"`
-	Config         struct {
-		Agents []agentConfig `yaml:"agents"`
-		Agent  *agentConfig  `yaml:"agent"`
-	} `yaml:"config"`
-}
-
 // parseMetadata decodes the one YAML document of execution_metadata.yaml.
 // Keys Analyze does not use are ignored (MassGen writes many); a second
-// document or a wrong type for a used key is an error.
+// document, a key given twice in any mapping, or a wrong type for a used
+// key is an error.
+//
+// The job writes this file, so the work is linear in its size: it is
+// parsed into a yaml.Node tree (yaml.v3's decoding into structs checks
+// duplicate keys in time quadratic in a mapping's size: minutes for 1 MiB)
+// and duplicates are found with one set per mapping.
 func parseMetadata(b []byte) (*metadata, error) {
-	var f metadataFile
+	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("malformed: empty")
 		}
 		return nil, fmt.Errorf("malformed: %w", err)
 	}
-	var extra any
+	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, errors.New("malformed: more than one YAML document")
 	}
-	m := &metadata{version: f.MassgenVersion}
-	agents := f.Config.Agents
-	if f.Config.Agent != nil {
-		agents = append(agents, *f.Config.Agent)
+	if err := uniqueKeys(&doc); err != nil {
+		return nil, err
 	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	f := struct {
+		version string
+		agents  []agentConfig
+	}{}
+	if !isNull(root) {
+		if root.Kind != yaml.MappingNode {
+			return nil, errors.New("malformed: not a mapping")
+		}
+		if err := scalarField(root, "massgen_version", &f.version); err != nil {
+			return nil, err
+		}
+		if cfg := field(root, "config"); !isNull(cfg) {
+			if cfg.Kind != yaml.MappingNode {
+				return nil, errors.New("malformed: config is not a mapping")
+			}
+			if list := field(cfg, "agents"); !isNull(list) {
+				if list.Kind != yaml.SequenceNode {
+					return nil, errors.New("malformed: config.agents is not a sequence")
+				}
+				for i, n := range list.Content {
+					a, err := agentOf(n)
+					if err != nil {
+						return nil, fmt.Errorf("malformed: config.agents[%d]: %w", i, err)
+					}
+					f.agents = append(f.agents, a)
+				}
+			}
+			if one := field(cfg, "agent"); !isNull(one) {
+				a, err := agentOf(one)
+				if err != nil {
+					return nil, fmt.Errorf("malformed: config.agent: %w", err)
+				}
+				f.agents = append(f.agents, a)
+			}
+		}
+	}
+	m := &metadata{version: f.version}
+	agents := f.agents
 	seen := map[string]bool{}
 	for i, a := range agents {
 		if a.ID != "" {

@@ -44,6 +44,7 @@ type statusRound struct {
 
 type reliability struct {
 	EnforcementAttempts []struct {
+		Round       float64 `json:"round"`
 		Attempt     float64 `json:"attempt"`
 		MaxAttempts float64 `json:"max_attempts"`
 	} `json:"enforcement_attempts"`
@@ -57,7 +58,8 @@ type status struct {
 	agents       []string
 	answers      map[string]int
 	failed       map[string]bool // non-null error, status "error", or a last enforcement attempt
-	retries      int
+	retries      int             // reliability.total_enforcement_retries (or the records), all agents
+	attempts     map[string]int  // distinct (round, attempt) enforcement records per agent
 	tokensIn     int64
 	tokensOut    int64
 	rounds       []Round
@@ -83,6 +85,7 @@ func parseStatus(b []byte) (*status, error) {
 	s := &status{
 		finishReason: *f.FinishReason,
 		answers:      map[string]int{},
+		attempts:     map[string]int{},
 		failed:       map[string]bool{},
 	}
 	if w := f.Results.Winner; w != nil {
@@ -166,7 +169,14 @@ func (s *status) addReliability(id string, r *reliability) error {
 		return fmt.Errorf("reliability: total out of range")
 	}
 	s.retries += int(n)
+	// One failed attempt can leave two records (api_error, then
+	// no_tool_calls); MassGen re-prompts once per (round, attempt) below
+	// max_attempts.
+	seen := map[[2]float64]bool{}
 	for i, at := range r.EnforcementAttempts {
+		if _, err := count(at.Round, "round"); err != nil {
+			return fmt.Errorf("reliability.enforcement_attempts[%d]: %w", i, err)
+		}
 		a, err := count(at.Attempt, "attempt")
 		if err != nil {
 			return fmt.Errorf("reliability.enforcement_attempts[%d]: %w", i, err)
@@ -176,9 +186,12 @@ func (s *status) addReliability(id string, r *reliability) error {
 			return fmt.Errorf("reliability.enforcement_attempts[%d]: %w", i, err)
 		}
 		if m > 0 && a >= m {
-			s.failed[id] = true
+			s.failed[id] = true // the last attempt failed: killed, not re-prompted
+		} else {
+			seen[[2]float64{at.Round, at.Attempt}] = true
 		}
 	}
+	s.attempts[id] = len(seen)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package runner
+package massgencfg
 
 import (
 	"bytes"
@@ -10,61 +10,74 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// MaxMassGenConfigSize bounds a MassGen config accepted by
-// InspectMassGenConfig.
-const MaxMassGenConfigSize = 1 << 20
+// MaxConfigSize bounds a MassGen config accepted by
+// Inspect.
+const MaxConfigSize = 1 << 20
 
-// ErrMassGenConfig is returned (wrapped) by InspectMassGenConfig for a
+// ErrConfig is returned (wrapped) by Inspect for a
 // config MassGen cannot run.
-var ErrMassGenConfig = errors.New("invalid massgen config")
+var ErrConfig = errors.New("invalid massgen config")
 
-// MassGenConfigInfo is what cohos reads from a MassGen config: enough to
+// Info is what cohos reads from a MassGen config: enough to
 // check its shape and to name the models and servers in the evidence.
 // MassGen itself validates the rest.
-type MassGenConfigInfo struct {
+type Info struct {
 	// Agents are the agent ids in config order ("" for an agent without one).
 	Agents []string
 	// Models are the distinct backend models, in config order.
 	Models []string
 	// BaseURLs are the distinct backend base_url values, in config order.
 	BaseURLs []string
+	// Mode is Synthesis when the orchestrator has skip_voting true,
+	// Decomposition when its coordination_mode is decomposition, else
+	// Voting.
+	Mode Mode
+	// Roles are the roles of the agents whose ids name one (see RoleOf),
+	// in config order, when Mode is Synthesis; else nil.
+	Roles []AgentRole
 }
 
-// InspectMassGenConfig parses a MassGen config (YAML, or JSON, which is
+// Inspect parses a MassGen config (YAML, or JSON, which is
 // YAML) and checks its shape: one document, a mapping, with either a
 // non-empty "agents" list or a single "agent", each agent a mapping with
 // a "backend" mapping whose "type" is a non-empty string, agent ids
 // distinct, backend "model" and "base_url" strings when present, and at
-// most MaxMassGenConfigSize bytes. Any other key is left to MassGen. Every
-// error wraps ErrMassGenConfig.
-func InspectMassGenConfig(data []byte) (*MassGenConfigInfo, error) {
-	if len(data) > MaxMassGenConfigSize {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrMassGenConfig, MaxMassGenConfigSize)
+// most MaxConfigSize bytes. Any other key is left to MassGen. Every
+// error wraps ErrConfig.
+func Inspect(data []byte) (*Info, error) {
+	if len(data) > MaxConfigSize {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrConfig, MaxConfigSize)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc map[string]any
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: empty", ErrMassGenConfig)
+			return nil, fmt.Errorf("%w: empty", ErrConfig)
 		}
-		return nil, fmt.Errorf("%w: %w", ErrMassGenConfig, err)
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	var extra any
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: more than one YAML document", ErrMassGenConfig)
+		return nil, fmt.Errorf("%w: more than one YAML document", ErrConfig)
 	}
 	if doc == nil {
-		return nil, fmt.Errorf("%w: not a mapping", ErrMassGenConfig)
+		return nil, fmt.Errorf("%w: not a mapping", ErrConfig)
 	}
 	agents, err := configAgents(doc)
 	if err != nil {
 		return nil, err
 	}
-	info := &MassGenConfigInfo{}
+	info := &Info{}
 	for i, a := range agents {
 		if err := info.add(i, a); err != nil {
 			return nil, err
 		}
+	}
+	if info.Mode, err = configMode(doc); err != nil {
+		return nil, err
+	}
+	if info.Mode == Synthesis {
+		info.Roles = AgentRoles(info.Agents)
 	}
 	return info, nil
 }
@@ -75,31 +88,31 @@ func configAgents(doc map[string]any) ([]any, error) {
 	single, hasSingle := doc["agent"]
 	switch {
 	case hasList && hasSingle:
-		return nil, fmt.Errorf(`%w: both "agents" and "agent"`, ErrMassGenConfig)
+		return nil, fmt.Errorf(`%w: both "agents" and "agent"`, ErrConfig)
 	case hasSingle:
 		return []any{single}, nil
 	case !hasList:
-		return nil, fmt.Errorf(`%w: no "agents"`, ErrMassGenConfig)
+		return nil, fmt.Errorf(`%w: no "agents"`, ErrConfig)
 	}
 	agents, ok := list.([]any)
 	if !ok || len(agents) == 0 {
-		return nil, fmt.Errorf(`%w: "agents" is not a non-empty list`, ErrMassGenConfig)
+		return nil, fmt.Errorf(`%w: "agents" is not a non-empty list`, ErrConfig)
 	}
 	return agents, nil
 }
 
 // add checks agent number i and records its id, model and base URL.
-func (info *MassGenConfigInfo) add(i int, entry any) error {
+func (info *Info) add(i int, entry any) error {
 	a, ok := entry.(map[string]any)
 	if !ok {
-		return fmt.Errorf("%w: agent %d is not a mapping", ErrMassGenConfig, i+1)
+		return fmt.Errorf("%w: agent %d is not a mapping", ErrConfig, i+1)
 	}
 	id, err := optString(a, "id")
 	if err != nil {
-		return fmt.Errorf("%w: agent %d: %w", ErrMassGenConfig, i+1, err)
+		return fmt.Errorf("%w: agent %d: %w", ErrConfig, i+1, err)
 	}
 	if id != "" && slices.Contains(info.Agents, id) {
-		return fmt.Errorf("%w: agent id %q twice", ErrMassGenConfig, id)
+		return fmt.Errorf("%w: agent id %q twice", ErrConfig, id)
 	}
 	info.Agents = append(info.Agents, id)
 	name := id
@@ -108,7 +121,7 @@ func (info *MassGenConfigInfo) add(i int, entry any) error {
 	}
 	b, ok := a["backend"].(map[string]any)
 	if !ok {
-		return fmt.Errorf("%w: agent %s: no backend mapping", ErrMassGenConfig, name)
+		return fmt.Errorf("%w: agent %s: no backend mapping", ErrConfig, name)
 	}
 	typ, err := optString(b, "type")
 	if err == nil && typ == "" {
@@ -117,7 +130,7 @@ func (info *MassGenConfigInfo) add(i int, entry any) error {
 	model, merr := optString(b, "model")
 	url, uerr := optString(b, "base_url")
 	if err = errors.Join(err, merr, uerr); err != nil {
-		return fmt.Errorf("%w: agent %s: %w", ErrMassGenConfig, name, err)
+		return fmt.Errorf("%w: agent %s: %w", ErrConfig, name, err)
 	}
 	if model != "" && !slices.Contains(info.Models, model) {
 		info.Models = append(info.Models, model)

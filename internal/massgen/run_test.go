@@ -1,4 +1,4 @@
-package runner
+package massgen
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"cohos.dev/cohos/internal/massgen"
 	"cohos.dev/cohos/policy"
+	"cohos.dev/cohos/runner"
 )
 
 // fakeMassGen writes an executable shell script standing in for massgen:
@@ -23,7 +23,7 @@ func fakeMassGen(t *testing.T, fixture, body string) string {
 	t.Helper()
 	fix := ""
 	if fixture != "" {
-		abs, err := filepath.Abs(filepath.Join("..", "testdata", "massgen", fixture))
+		abs, err := filepath.Abs(filepath.Join("..", "..", "testdata", "massgen", fixture))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,13 +40,13 @@ func fakeMassGen(t *testing.T, fixture, body string) string {
 // copyFixture is a fake massgen body that leaves a captured run's logs.
 const copyFixture = `cp -R "$FIXTURE/.massgen/massgen_logs" .massgen/`
 
-func massgenSpec(t *testing.T, bin string) MassGenSpec {
+func massgenSpec(t *testing.T, bin string) Spec {
 	t.Helper()
 	runDir := filepath.Join(t.TempDir(), "run")
 	if err := os.Mkdir(runDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return MassGenSpec{
+	return Spec{
 		Bin: bin, Config: []byte("agents: []\n"), Question: "What is 2+2?",
 		RunDir: runDir, RunID: "run-1", Grace: time.Second,
 		Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=/home/someone", "VLLM_API_KEY=s3cret"},
@@ -70,12 +70,12 @@ func metricString(m policy.Metrics, name string) string {
 	return v.String()
 }
 
-// readMassGenInvocation decodes massgen_invocation.json strictly.
-func readMassGenInvocation(t *testing.T, dir string) MassGenInvocation {
+// readInvocation decodes massgen_invocation.json strictly.
+func readInvocation(t *testing.T, dir string) Invocation {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(fileString(t, filepath.Join(dir, MassGenInvocationName))))
+	dec := json.NewDecoder(strings.NewReader(fileString(t, filepath.Join(dir, InvocationName))))
 	dec.DisallowUnknownFields()
-	var inv MassGenInvocation
+	var inv Invocation
 	if err := dec.Decode(&inv); err != nil {
 		t.Fatalf("decode invocation: %v", err)
 	}
@@ -102,6 +102,8 @@ func TestRunMassGenFixtures(t *testing.T) {
 			name: "dead", fixture: "dead", body: copyFixture,
 			metrics:   map[string]string{"completed": "false", "agent_errors": "3", "answers_total": "0", "massgen_exit_code": "0"},
 			artifacts: []string{"artifacts/index.txt"},
+			// Why the run failed is a problem of the run: the agents' failures.
+			problem: "agent_c: Agent failed to use workflow tools after 3 attempts; last error: Error code: 500",
 		},
 		{
 			name: "truncated status", fixture: "truncated", body: copyFixture,
@@ -125,7 +127,7 @@ func TestRunMassGenFixtures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			spec := massgenSpec(t, fakeMassGen(t, tt.fixture, tt.body))
-			out, err := RunMassGen(context.Background(), spec)
+			out, err := Run(context.Background(), spec)
 			if err != nil {
 				t.Fatalf("RunMassGen: %v", err)
 			}
@@ -149,14 +151,14 @@ func TestRunMassGenFixtures(t *testing.T) {
 			if !found {
 				t.Errorf("problems = %q, want one containing %q", out.Invocation.Problems, tt.problem)
 			}
-			inv := readMassGenInvocation(t, spec.RunDir)
+			inv := readInvocation(t, spec.RunDir)
 			if !slices.Equal(inv.Problems, out.Invocation.Problems) || len(inv.Attempts) != 1 {
 				t.Errorf("invocation on disk = %+v, want the outcome's", inv)
 			}
 			if tt.fixture != "" && out.Version != "0.1.91" {
 				t.Errorf("version = %q, want 0.1.91 from the logs", out.Version)
 			}
-			_, err = os.Stat(filepath.Join(spec.RunDir, massgen.TimelineName))
+			_, err = os.Stat(filepath.Join(spec.RunDir, TimelineName))
 			if (tt.fixture != "") != (err == nil) {
 				t.Errorf("timeline written = %v, want %v", err == nil, tt.fixture != "")
 			}
@@ -170,12 +172,12 @@ func TestRunMassGenFilesAndEnvironment(t *testing.T) {
 	spec.Question = "-v is not an option"
 	spec.ModelURL = "http://127.0.0.1:1234/v1"
 	spec.Config = []byte("agents:\n  - id: agent_a\n")
-	out, err := RunMassGen(context.Background(), spec)
+	out, err := Run(context.Background(), spec)
 	if err != nil {
 		t.Fatalf("RunMassGen: %v", err)
 	}
 	dir := spec.RunDir
-	if got := fileString(t, filepath.Join(dir, MassGenConfigName)); got != string(spec.Config) {
+	if got := fileString(t, filepath.Join(dir, ConfigName)); got != string(spec.Config) {
 		t.Errorf("config = %q, want the spec's bytes", got)
 	}
 	if got, want := fileString(t, filepath.Join(dir, "fake_args")), "--automation\n--config\nmassgen_config.yaml\n--\n-v is not an option\n"; got != want {
@@ -201,8 +203,8 @@ func TestRunMassGenFilesAndEnvironment(t *testing.T) {
 			t.Errorf("env %s = %q, want %q", k, env[k], want)
 		}
 	}
-	inv := readMassGenInvocation(t, dir)
-	if strings.Contains(fileString(t, filepath.Join(dir, MassGenInvocationName)), "s3cret") {
+	inv := readInvocation(t, dir)
+	if strings.Contains(fileString(t, filepath.Join(dir, InvocationName)), "s3cret") {
 		t.Error("the invocation record holds an environment value")
 	}
 	if !slices.Contains(inv.EnvNames, "VLLM_API_KEY") || inv.MassGenVersion != "0.1.91" || inv.LogDir == "" {
@@ -217,7 +219,7 @@ func TestRunMassGenFilesAndEnvironment(t *testing.T) {
 	if !strings.HasPrefix(index, "# name\tbytes\twhat\n") || !strings.Contains(index, wantLine) || strings.Count(index, "\n") != 5 {
 		t.Errorf("index.txt = %q, want a header and 4 lines including %q", index, wantLine)
 	}
-	tl, err := massgen.ParseTimeline([]byte(fileString(t, filepath.Join(dir, massgen.TimelineName))))
+	tl, err := ParseTimeline([]byte(fileString(t, filepath.Join(dir, TimelineName))))
 	if err != nil || tl.Winner != "agent_a" {
 		t.Errorf("timeline = %+v, %v", tl, err)
 	}
@@ -259,7 +261,7 @@ func TestRunMassGenStops(t *testing.T) {
 					}
 				}()
 			}
-			out, err := RunMassGen(ctx, spec)
+			out, err := Run(ctx, spec)
 			if err != nil {
 				t.Fatalf("RunMassGen: %v", err)
 			}
@@ -280,27 +282,27 @@ func TestRunMassGenErrors(t *testing.T) {
 	bin := fakeMassGen(t, "", "exit 0")
 	tests := []struct {
 		name   string
-		modify func(*MassGenSpec)
+		modify func(*Spec)
 		want   error
 	}{
-		{"no bin", func(s *MassGenSpec) { s.Bin = "" }, ErrSpec},
-		{"no run dir", func(s *MassGenSpec) { s.RunDir = "" }, ErrSpec},
-		{"no config", func(s *MassGenSpec) { s.Config = nil }, ErrSpec},
-		{"blank question", func(s *MassGenSpec) { s.Question = " \n" }, ErrSpec},
-		{"NUL in question", func(s *MassGenSpec) { s.Question = "a\x00b" }, ErrSpec},
-		{"negative timeout", func(s *MassGenSpec) { s.Timeout = -1 }, ErrSpec},
-		{"missing run dir", func(s *MassGenSpec) { s.RunDir = filepath.Join(s.RunDir, "nope") }, ErrRunDir},
-		{"run dir not empty", func(s *MassGenSpec) {
+		{"no bin", func(s *Spec) { s.Bin = "" }, runner.ErrSpec},
+		{"no run dir", func(s *Spec) { s.RunDir = "" }, runner.ErrSpec},
+		{"no config", func(s *Spec) { s.Config = nil }, runner.ErrSpec},
+		{"blank question", func(s *Spec) { s.Question = " \n" }, runner.ErrSpec},
+		{"NUL in question", func(s *Spec) { s.Question = "a\x00b" }, runner.ErrSpec},
+		{"negative timeout", func(s *Spec) { s.Timeout = -1 }, runner.ErrSpec},
+		{"missing run dir", func(s *Spec) { s.RunDir = filepath.Join(s.RunDir, "nope") }, runner.ErrRunDir},
+		{"run dir not empty", func(s *Spec) {
 			if err := os.WriteFile(filepath.Join(s.RunDir, "x"), nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}, ErrRunDir},
+		}, runner.ErrRunDir},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := massgenSpec(t, bin)
 			tt.modify(&spec)
-			out, err := RunMassGen(context.Background(), spec)
+			out, err := Run(context.Background(), spec)
 			if !errors.Is(err, tt.want) || out != nil {
 				t.Fatalf("RunMassGen = %v, %v; want nil, %v", out, err, tt.want)
 			}
@@ -311,7 +313,7 @@ func TestRunMassGenErrors(t *testing.T) {
 func TestRunMassGenCannotStart(t *testing.T) {
 	t.Parallel()
 	spec := massgenSpec(t, filepath.Join(t.TempDir(), "missing", "massgen"))
-	out, err := RunMassGen(context.Background(), spec)
+	out, err := Run(context.Background(), spec)
 	if err != nil {
 		t.Fatalf("RunMassGen: %v", err)
 	}

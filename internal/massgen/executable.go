@@ -1,4 +1,4 @@
-package runner
+package massgen
 
 import (
 	"errors"
@@ -8,17 +8,17 @@ import (
 	"path/filepath"
 )
 
-// ErrMassGenNotFound is returned (wrapped) by FindMassGen when no usable
+// ErrNotFound is returned (wrapped) by FindExecutable when no usable
 // massgen executable is found.
-var ErrMassGenNotFound = errors.New("massgen not found")
+var ErrNotFound = errors.New("massgen not found")
 
 // venvMassGen is the project virtualenv's massgen, relative to the
 // repository root (made by scripts/setup-massgen.sh), slash-separated.
 const venvMassGen = ".venv/bin/massgen"
 
-// MassGenSearch says where FindMassGen looks. Each field is one source, in
+// Search says where FindExecutable looks. Each field is one source, in
 // the order they are tried; empty fields are skipped.
-type MassGenSearch struct {
+type Search struct {
 	// Bin is an explicit executable (--massgen-bin).
 	Bin string
 	// EnvBin is the value of $COHOS_MASSGEN.
@@ -32,20 +32,20 @@ type MassGenSearch struct {
 	Path string
 }
 
-// FindMassGen returns the absolute path of the massgen executable to run:
+// FindExecutable returns the absolute path of the massgen executable to run:
 // s.Bin, then s.EnvBin, then the project virtualenv relative to s.WorkDir,
 // then relative to the parent of s.Executable's directory, then the first
 // "massgen" in s.Path. An explicit Bin or EnvBin that is not an executable
 // regular file is an error, never skipped. Every error wraps
-// ErrMassGenNotFound.
-func FindMassGen(s MassGenSearch) (string, error) {
+// ErrNotFound.
+func FindExecutable(s Search) (string, error) {
 	for _, explicit := range []struct{ src, path string }{{"--massgen-bin", s.Bin}, {"COHOS_MASSGEN", s.EnvBin}} {
 		if explicit.path == "" {
 			continue
 		}
 		p, err := executable(explicit.path)
 		if err != nil {
-			return "", fmt.Errorf("%w: %s %s: %w", ErrMassGenNotFound, explicit.src, explicit.path, err)
+			return "", fmt.Errorf("%w: %s %s: %w", ErrNotFound, explicit.src, explicit.path, err)
 		}
 		return p, nil
 	}
@@ -69,7 +69,7 @@ func FindMassGen(s MassGenSearch) (string, error) {
 			return p, nil
 		}
 	}
-	return "", ErrMassGenNotFound
+	return "", ErrNotFound
 }
 
 // executable returns path made absolute when it names an executable
@@ -84,7 +84,7 @@ func executable(path string) (string, error) {
 		return "", err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", errNotRegular
+		return "", errNotRegularFile
 	}
 	if fi.Mode().Perm()&0o111 == 0 {
 		return "", fs.ErrPermission
@@ -111,20 +111,4 @@ func installedVersion(bin string) string {
 		return ""
 	}
 	return v
-}
-
-// validVersion reports whether v looks like a PEP 440 version: digits,
-// letters, dots, plus and hyphen, at most 64 bytes, starting with a digit.
-func validVersion(v string) bool {
-	if v == "" || len(v) > 64 || v[0] < '0' || v[0] > '9' {
-		return false
-	}
-	for _, r := range v {
-		switch {
-		case r >= '0' && r <= '9', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '.', r == '+', r == '-', r == '_':
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,67 +33,90 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	workDir, err := checkWorkDir(spec.WorkDir)
-	if err != nil {
-		return nil, err
-	}
 	runDir, err := checkRunDir(spec.RunDir)
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := createLog(runDir, prefix+"_stdout.log")
+	workDir, err := checkWorkDir(spec.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	stdout, stderr, artifacts, err := prepareRunDir(runDir, prefix, spec.Prepare, spec.Inputs)
 	if err != nil {
 		return nil, err
 	}
 	defer stdout.Close()
-	stderr, err := createLog(runDir, prefix+"_stderr.log")
-	if err != nil {
-		return nil, err
-	}
 	defer stderr.Close()
-	artifacts := filepath.Join(runDir, artifactsDir)
-	if err := os.Mkdir(artifacts, 0o755); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrWrite, err)
-	}
 
+	// The run directory as cohos made it, to tell whether the job
+	// replaced it.
+	dirInfo, _ := os.Lstat(runDir)
 	token := newJobToken()
 	env := setEnv(setEnv(spec.Env, "COHOS_ARTIFACTS", artifacts), "COHOS_RUN_ID", spec.RunID)
 	env = setEnv(env, jobTokenEnv, token)
-	inv := Invocation{Record: newRecord(spec.Argv, workDir, env, spec.Timeout), Retries: spec.Retries}
+	out := &Outcome{Invocation: Invocation{Record: newRecord(spec.Argv, workDir, env, spec.Timeout), Retries: spec.Retries}}
+	inv := &out.Invocation
 	start := time.Now()
 	inv.StartedOn = start.UTC()
-	p := proc{argv: spec.Argv, dir: workDir, env: env, stdout: stdout, stderr: stderr, grace: grace}
+	iso := newIsolation(spec.Isolation, runDir)
+	p := proc{argv: spec.Argv, dir: workDir, env: env, stdout: stdout, stderr: stderr, grace: grace, iso: iso}
 	if spec.Timeout > 0 {
 		p.deadline = start.Add(spec.Timeout)
 	}
 	m := &meter{start: start, stdout: stdout, stderr: stderr}
 	stopProgress := m.report(spec.Progress)
-	out := attempts(ctx, p, spec.Retries, m, &inv.Record)
+	stopTee := tee(stdout, stderr, spec.TeeStdout, spec.TeeStderr)
+	attempts(ctx, p, spec.Retries, m, out)
+	stopTee()
 	stopProgress()
-	inv.Stragglers = killStragglers(token)
+	inv.Isolation = iso.report
+	inv.Stragglers = append(isolatedStragglers(inv.Attempts), killStragglers(token)...)
 	inv.Problems = appendProblem(inv.Problems, stragglerProblem(inv.Stragglers))
+	// Every process of the job is gone: what it left can be judged.
+	swept, kept, err := cleanup{runDir: runDir, dir: dirInfo, logs: []*os.File{stdout, stderr}, inputs: spec.Inputs,
+		reserved: append([]string{prefix + "_invocation.json"}, spec.Reserved...)}.sweep()
+	if err != nil {
+		return nil, err
+	}
+	inv.Problems = append(inv.Problems, swept...)
+	out.Tampered = len(swept) > 0
 
 	inv.Collected, inv.CollectErrors = collect(workDir, artifacts, spec.Collect)
-	inv.FinishedOn = time.Now().UTC()
-	out.Invocation = inv
+	// A --collect that matched nothing, or a file that could not be
+	// copied, is a problem in the evidence, not a silent no-op.
+	inv.Problems = append(inv.Problems, inv.CollectErrors...)
 	out.Restarts = max(len(inv.Attempts)-1, 0)
-	var wall time.Duration
 	for _, a := range inv.Attempts {
-		wall += a.wall
+		out.Wall += a.wall
 	}
+
 	var errs []error
 	var replaced [2]string
 	out.StdoutBytes, replaced[0], err = finishLog(stdout)
 	errs = append(errs, err)
 	out.StderrBytes, replaced[1], err = finishLog(stderr)
 	errs = append(errs, err)
-	for _, p := range replaced {
-		out.logReplaced = out.logReplaced || p != ""
-		out.Invocation.Problems = appendProblem(out.Invocation.Problems, p)
+	for i, p := range replaced {
+		out.LogReplaced = out.LogReplaced || p != ""
+		name := prefix + [2]string{"_stdout.log", "_stderr.log"}[i]
+		inv.Problems = appendProblem(inv.Problems, keptNote(p, kept, name))
 	}
-	out.Problems = out.Invocation.Problems
-	out.Metrics = toMetrics(observe(out, wall))
-	errs = append(errs, writeInvocation(runDir, prefix, &out.Invocation))
+	out.Isolation = inv.Isolation
+	out.Metrics = observe(out, out.Wall)
+	out.Cause = cause(out, spec.Timeout, stderr, out.StderrBytes)
+	inv.FinishedOn = time.Now().UTC()
+	record := any(inv)
+	if spec.Observe != nil {
+		out.Stderr = stderr
+		r, err := spec.Observe(ctx, runDir, out)
+		out.Stderr = nil
+		errs = append(errs, err)
+		if r != nil {
+			record = r
+		}
+	}
+	out.Problems = inv.Problems
+	errs = append(errs, writeInvocation(runDir, prefix, record))
 	for _, err := range errs {
 		if err != nil {
 			return out, err
@@ -101,10 +125,40 @@ func Run(ctx context.Context, spec Spec) (*Outcome, error) {
 	return out, nil
 }
 
+// prepareRunDir creates the logs and artifacts/ in runDir, lets prepare
+// add the job's own files, then writes the inputs. Errors wrap ErrWrite.
+func prepareRunDir(runDir, prefix string, prepare func(string) error, inputs []Input) (stdout, stderr *os.File, artifacts string, err error) {
+	if stdout, err = createLog(runDir, prefix+"_stdout.log"); err != nil {
+		return nil, nil, "", err
+	}
+	if stderr, err = createLog(runDir, prefix+"_stderr.log"); err != nil {
+		stdout.Close()
+		return nil, nil, "", err
+	}
+	artifacts = filepath.Join(runDir, artifactsDir)
+	if err = os.Mkdir(artifacts, 0o755); err != nil {
+		err = fmt.Errorf("%w: %w", ErrWrite, err)
+	} else if prepare != nil {
+		if err = prepare(runDir); err != nil && !errors.Is(err, ErrWrite) {
+			err = fmt.Errorf("%w: %w", ErrWrite, err)
+		}
+	}
+	if err == nil {
+		err = writeInputs(runDir, inputs)
+	}
+	if err != nil {
+		stdout.Close()
+		stderr.Close()
+		return nil, nil, "", err
+	}
+	return stdout, stderr, artifacts, nil
+}
+
 // attempts runs p until an attempt succeeds, times out, is interrupted or
 // cannot start, or retries are used up, appending each to inv.Attempts.
-func attempts(ctx context.Context, p proc, retries int, m *meter, inv *Record) *Outcome {
-	out := &Outcome{ExitCode: -1}
+func attempts(ctx context.Context, p proc, retries int, m *meter, out *Outcome) {
+	out.ExitCode = -1
+	inv := &out.Invocation
 	for n := 1; n <= retries+1; n++ {
 		if ctx.Err() != nil {
 			out.Interrupted = true
@@ -122,7 +176,6 @@ func attempts(ctx context.Context, p proc, retries int, m *meter, inv *Record) *
 			break
 		}
 	}
-	return out
 }
 
 // checkSpec validates spec and returns its prefix and grace with defaults

@@ -1,4 +1,4 @@
-package runner
+package massgen
 
 import (
 	"net/url"
@@ -20,7 +20,7 @@ const (
 	deadProxy = "http://127.0.0.1:9"
 )
 
-// massgenEnv returns the environment of a MassGen job: base with
+// jobEnv returns the environment of a MassGen job: base with
 //
 //   - HOME and MASSGEN_LOG_BASE_DIR inside runDir, so that the run's files
 //     stay in the run and runs do not share state; PYTHONUSERBASE kept at
@@ -35,7 +35,7 @@ const (
 //     instead of waiting on the network, and the model's host added to
 //     NO_PROXY and no_proxy so the model is never proxied;
 //   - COHOS_RUN_ID=runID.
-func massgenEnv(base []string, runDir, runID, modelURL string) []string {
+func jobEnv(base []string, runDir, runID, modelURL string) []string {
 	get := func(name string) (string, bool) {
 		for i := len(base) - 1; i >= 0; i-- {
 			if k, v, _ := strings.Cut(base[i], "="); k == name {
@@ -79,4 +79,16 @@ func addHost(list, host string) string {
 		return host
 	}
 	return list + "," + host
+}
+
+// setEnv returns env with every entry named name replaced by one name=value
+// at the end.
+func setEnv(env []string, name, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); k != name {
+			out = append(out, kv)
+		}
+	}
+	return append(out, name+"="+value)
 }

@@ -1,72 +1,15 @@
-package runner
+package massgen
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
 )
 
-func TestInspectMassGenConfig(t *testing.T) {
-	t.Parallel()
-	const three = `agents:
-  - id: agent_a
-    backend: {type: vllm, model: m1, base_url: "http://127.0.0.1:1234/v1"}
-  - id: agent_b
-    backend: {type: vllm, model: m2, base_url: "http://127.0.0.1:1234/v1"}
-  - id: agent_c
-    backend: {type: openai, model: m1}
-orchestrator: {anything: [goes, here]}
-`
-	tests := []struct {
-		name, in string
-		want     *MassGenConfigInfo // nil: want ErrMassGenConfig
-	}{
-		{"three agents", three, &MassGenConfigInfo{Agents: []string{"agent_a", "agent_b", "agent_c"}, Models: []string{"m1", "m2"}, BaseURLs: []string{"http://127.0.0.1:1234/v1"}}},
-		{"single agent", "agent:\n  backend: {type: vllm, model: m}\n", &MassGenConfigInfo{Agents: []string{""}, Models: []string{"m"}}},
-		{"json", `{"agents": [{"id": "a", "backend": {"type": "vllm"}}]}`, &MassGenConfigInfo{Agents: []string{"a"}}},
-		{"empty", "", nil},
-		{"comment only", "# nothing\n", nil},
-		{"not a mapping", "- a\n- b\n", nil},
-		{"scalar", "hello\n", nil},
-		{"no agents", "orchestrator: {}\n", nil},
-		{"empty agents", "agents: []\n", nil},
-		{"agents not a list", "agents: {a: 1}\n", nil},
-		{"both agent and agents", "agent: {backend: {type: x}}\nagents: [{backend: {type: x}}]\n", nil},
-		{"agent not a mapping", "agents: [x]\n", nil},
-		{"no backend", "agents: [{id: a}]\n", nil},
-		{"backend without type", "agents: [{id: a, backend: {model: m}}]\n", nil},
-		{"type not a string", "agents: [{id: a, backend: {type: 3}}]\n", nil},
-		{"model not a string", "agents: [{id: a, backend: {type: x, model: [m]}}]\n", nil},
-		{"id twice", "agents: [{id: a, backend: {type: x}}, {id: a, backend: {type: x}}]\n", nil},
-		{"duplicate key", "agents: [{id: a, backend: {type: x}}]\nagents: []\n", nil},
-		{"two documents", "agents: [{id: a, backend: {type: x}}]\n---\nx: 1\n", nil},
-		{"syntax error", "agents: [\n", nil},
-		{"too large", "agents: [{id: a, backend: {type: x}}]\n#" + strings.Repeat("x", MaxMassGenConfigSize), nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := InspectMassGenConfig([]byte(tt.in))
-			if tt.want == nil {
-				if !errors.Is(err, ErrMassGenConfig) || got != nil {
-					t.Fatalf("InspectMassGenConfig = %+v, %v; want ErrMassGenConfig", got, err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("InspectMassGenConfig: %v", err)
-			}
-			if !slices.Equal(got.Agents, tt.want.Agents) || !slices.Equal(got.Models, tt.want.Models) || !slices.Equal(got.BaseURLs, tt.want.BaseURLs) {
-				t.Errorf("got %+v, want %+v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestFindMassGen(t *testing.T) {
+func TestFindExecutable(t *testing.T) {
 	t.Parallel()
 	exe := func(path string) string {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -96,30 +39,30 @@ func TestFindMassGen(t *testing.T) {
 
 	tests := []struct {
 		name string
-		s    MassGenSearch
-		want string // "" for ErrMassGenNotFound
+		s    Search
+		want string // "" for ErrNotFound
 	}{
-		{"flag first", MassGenSearch{Bin: explicit, EnvBin: fromEnv, WorkDir: work, Executable: cohos, Path: path}, explicit},
-		{"then COHOS_MASSGEN", MassGenSearch{EnvBin: fromEnv, WorkDir: work, Executable: cohos, Path: path}, fromEnv},
-		{"then the virtualenv in the working directory", MassGenSearch{WorkDir: work, Executable: cohos, Path: path}, inWork},
-		{"then the virtualenv beside the executable", MassGenSearch{WorkDir: empty, Executable: cohos, Path: path}, inRepo},
-		{"then PATH, skipping relative and non-executable entries", MassGenSearch{WorkDir: empty, Executable: filepath.Join(empty, "bin", "cohos"), Path: path}, onPath},
-		{"nowhere", MassGenSearch{WorkDir: empty, Path: filepath.Join(dir, "path1")}, ""},
-		{"a missing flag path is not skipped", MassGenSearch{Bin: filepath.Join(dir, "nope"), EnvBin: fromEnv}, ""},
-		{"a non-executable COHOS_MASSGEN is not skipped", MassGenSearch{EnvBin: notExec, WorkDir: work}, ""},
-		{"a directory is not massgen", MassGenSearch{Bin: dir}, ""},
+		{"flag first", Search{Bin: explicit, EnvBin: fromEnv, WorkDir: work, Executable: cohos, Path: path}, explicit},
+		{"then COHOS_MASSGEN", Search{EnvBin: fromEnv, WorkDir: work, Executable: cohos, Path: path}, fromEnv},
+		{"then the virtualenv in the working directory", Search{WorkDir: work, Executable: cohos, Path: path}, inWork},
+		{"then the virtualenv beside the executable", Search{WorkDir: empty, Executable: cohos, Path: path}, inRepo},
+		{"then PATH, skipping relative and non-executable entries", Search{WorkDir: empty, Executable: filepath.Join(empty, "bin", "cohos"), Path: path}, onPath},
+		{"nowhere", Search{WorkDir: empty, Path: filepath.Join(dir, "path1")}, ""},
+		{"a missing flag path is not skipped", Search{Bin: filepath.Join(dir, "nope"), EnvBin: fromEnv}, ""},
+		{"a non-executable COHOS_MASSGEN is not skipped", Search{EnvBin: notExec, WorkDir: work}, ""},
+		{"a directory is not massgen", Search{Bin: dir}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := FindMassGen(tt.s)
+			got, err := FindExecutable(tt.s)
 			if tt.want == "" {
-				if !errors.Is(err, ErrMassGenNotFound) {
-					t.Fatalf("FindMassGen = %q, %v; want ErrMassGenNotFound", got, err)
+				if !errors.Is(err, ErrNotFound) {
+					t.Fatalf("FindExecutable = %q, %v; want ErrNotFound", got, err)
 				}
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Fatalf("FindMassGen = %q, %v; want %q", got, err, tt.want)
+				t.Fatalf("FindExecutable = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
@@ -175,7 +118,7 @@ func TestMassGenEnv(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := massgenEnv(tt.base, "/run", "id", tt.modelURL)
+			env := jobEnv(tt.base, "/run", "id", tt.modelURL)
 			for k, want := range tt.want {
 				got, n := get(env, k)
 				if got != want || (want == "" && n != 0) || n > 1 {
@@ -219,8 +162,8 @@ func TestCopyInRootRefuses(t *testing.T) {
 		wantErr error // nil: copied
 	}{
 		{"ok.txt", nil},
-		{"link.txt", errSymlink},
-		{"out.txt", errSymlink},
+		{"link.txt", errLinkRefused},
+		{"out.txt", errLinkRefused},
 		{"dirlink/secret", nil}, // any error: leaving the root is refused by os.Root
 		{"fifo", errNotRegularFile},
 		{"artifacts", errNotRegularFile},

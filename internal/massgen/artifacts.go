@@ -1,4 +1,4 @@
-package runner
+package massgen
 
 import (
 	"bytes"
@@ -14,11 +14,12 @@ import (
 	"slices"
 	"syscall"
 
-	"cohos.dev/cohos/internal/massgen"
+	"cohos.dev/cohos/runner"
 )
 
 // Names in the artifacts directory of a MassGen run.
 const (
+	artifactsDir    = "artifacts"
 	finalAnswerName = "final_answer.txt"
 	indexName       = "index.txt"
 )
@@ -30,14 +31,14 @@ type artifact struct {
 	what string
 }
 
-// massgenArtifacts copies each agent's final answer to
+// copyArtifacts copies each agent's final answer to
 // artifacts/answer_<agent>.txt and the winner's to artifacts/final_answer.txt,
 // all through root (the run directory), so that no path or symbolic link
 // leads outside it; only regular files are copied. It then writes
 // artifacts/index.txt. It returns the names written (relative to the run
 // directory) and one message per answer that could not be copied; the
-// error, wrapping ErrWrite, is for index.txt only.
-func massgenArtifacts(root *os.Root, a *massgen.Analysis) (written, problems []string, err error) {
+// error, wrapping runner.ErrWrite, is for index.txt only.
+func copyArtifacts(root *os.Root, a *Analysis) (written, problems []string, err error) {
 	var files []artifact
 	var notes []string
 	copyOne := func(src, name, what string) {
@@ -68,6 +69,15 @@ func massgenArtifacts(root *os.Root, a *massgen.Analysis) (written, problems []s
 			copyOne(a.FinalAnswer, finalAnswerName, "final answer of the run (winner "+a.Winner+")")
 		}
 	}
+	written, err = writeIndex(root, files, notes)
+	return written, problems, err
+}
+
+// writeIndex writes artifacts/index.txt (name, bytes and what each file
+// is, then a "#" line per note) and returns the names of files and of the
+// index, under artifacts/. Errors wrap runner.ErrWrite.
+func writeIndex(root *os.Root, files []artifact, notes []string) ([]string, error) {
+	written := make([]string, 0, len(files)+1)
 	var b bytes.Buffer
 	b.WriteString("# name\tbytes\twhat\n")
 	for _, f := range files {
@@ -78,10 +88,9 @@ func massgenArtifacts(root *os.Root, a *massgen.Analysis) (written, problems []s
 		fmt.Fprintf(&b, "# %s\n", n)
 	}
 	if _, err := writeInRoot(root, path.Join(artifactsDir, indexName), &b); err != nil {
-		return written, problems, fmt.Errorf("%w: %s: %w", ErrWrite, indexName, err)
+		return written, fmt.Errorf("%w: %s: %w", runner.ErrWrite, indexName, err)
 	}
-	written = append(written, artifactsDir+"/"+indexName)
-	return written, problems, nil
+	return append(written, artifactsDir+"/"+indexName), nil
 }
 
 // safeAgent reports whether an agent id can be part of a file name:
@@ -100,8 +109,11 @@ func safeAgent(id string) bool {
 	return true
 }
 
-// errNotRegularFile: an answer that is not a regular file is not copied.
-var errNotRegularFile = errors.New("not a regular file")
+// Answers that are not regular files are not copied.
+var (
+	errNotRegularFile = errors.New("not a regular file")
+	errLinkRefused    = errors.New("symbolic link refused")
+)
 
 // copyInRoot copies the regular file src to the new file dst, both
 // slash-separated paths below root, streaming, and returns the bytes
@@ -116,7 +128,7 @@ func copyInRoot(root *os.Root, src, dst string) (int64, error) {
 		return 0, err
 	}
 	if lfi.Mode()&fs.ModeSymlink != 0 {
-		return 0, errSymlink
+		return 0, errLinkRefused
 	}
 	if !lfi.Mode().IsRegular() {
 		return 0, errNotRegularFile
