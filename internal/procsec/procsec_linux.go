@@ -2,6 +2,8 @@ package procsec
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,5 +17,22 @@ func Harden() error {
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
 		return fmt.Errorf("prctl(PR_SET_DUMPABLE): %w", err)
 	}
+	closeInheritedOnExec()
 	return nil
+}
+
+// closeInheritedOnExec marks every descriptor above 2 that this process
+// inherited close-on-exec, so none (a key or password opened by the
+// caller's shell) passes on to the job. They stay usable here
+// (--password-fd).
+func closeInheritedOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
 }
