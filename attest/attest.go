@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -20,15 +19,22 @@ import (
 	"cohos.dev/cohos/policy"
 )
 
-// Names of the evidence files Attest writes into the run directory.
+// Names of the evidence files Attest writes into the run directory. The
+// bundle and the derived files are outside the artifact set; their names
+// are defined once, by the artifact set (internal/artifacts).
 const (
-	BundleName   = "bundle.intoto.jsonl"
+	BundleName   = artifacts.BundleFile
 	DecisionName = "decision.json"
 	PolicyName   = "policy.json"
-	ManifestName = "manifest.json"
-	HashesName   = "hashes.json"
-	SumsName     = "SHA256SUMS"
+	ManifestName = artifacts.ManifestFile
+	HashesName   = artifacts.HashesFile
+	SumsName     = artifacts.SumsFile
 )
+
+// EvidenceNames lists the files Attest writes into a run directory.
+func EvidenceNames() []string {
+	return []string{DecisionName, PolicyName, ManifestName, HashesName, SumsName, BundleName}
+}
 
 // Options says what to attest and how.
 type Options struct {
@@ -39,7 +45,10 @@ type Options struct {
 	Signers []dsse.Signer
 	// Now stamps attestedOn; the zero value means time.Now.
 	Now time.Time
-	// Force replaces an existing bundle; without it Attest refuses (ErrBundleExists).
+	// Force replaces an existing bundle: it is removed, durably, before any
+	// evidence file is rewritten, so a crash leaves the old run or an
+	// incomplete one (no bundle), never a mix. Without it Attest refuses
+	// (ErrBundleExists).
 	Force   bool
 	Workers int
 }
@@ -56,7 +65,9 @@ type Result struct {
 var (
 	ErrBundleExists = errors.New("bundle already exists")
 	ErrBadRunID     = errors.New("invalid run id")
-	ErrNotDir       = errors.New("not a directory")
+	// ErrTooLarge: the evidence would be larger than a verifier reads.
+	ErrTooLarge = errors.New("evidence too large")
+	errNotDir   = errors.New("not a directory")
 )
 
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
@@ -79,7 +90,7 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("attest: %s: %w", dir, ErrNotDir)
+		return nil, fmt.Errorf("attest: %s: %w", dir, errNotDir)
 	}
 	bundlePath := filepath.Join(dir, BundleName)
 	if _, err := os.Lstat(bundlePath); err == nil && !opts.Force {
@@ -106,6 +117,15 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 	decisionJSON, err := MarshalDecision(eval, opts.Metrics)
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
+	}
+	if opts.Force {
+		// The old bundle goes first, durably, before any evidence file
+		// changes: a crash from here on leaves an incomplete run (no
+		// bundle), never the old bundle beside a new decision.json, which
+		// verifies as nothing.
+		if err := removeBundle(dir, bundlePath); err != nil {
+			return nil, fmt.Errorf("attest: %w", err)
+		}
 	}
 	// Only the bundle's write syncs the directory: one sync makes every
 	// rename before it durable, and without the bundle nothing verifies.
@@ -149,22 +169,34 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 		pred.Metrics = policy.Metrics{}
 	}
 	sums := set.Sums()
-	payload, err := MarshalStatement(pred, sums)
+	pred.cache.files, pred.cache.sums = set.Files, sums
+	if sums.Size > MaxListedManifest {
+		// Too many files to list: the subject digests bind them, and
+		// SHA256SUMS is the list (SPEC.md §3).
+		pred.Artifacts.Files, pred.cache.files = nil, nil
+	}
+
+	payload, line, err := signPredicate(ctx, pred, opts.Signers)
+	if err == nil && len(line) > MaxLineSize && pred.Artifacts.Files != nil {
+		// Names that JSON escapes heavily can make even a small manifest's
+		// listing too large: bind the files by the digests alone.
+		pred.Artifacts.Files, pred.cache.files = nil, nil
+		payload, line, err = signPredicate(ctx, pred, opts.Signers)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
-	line, err := Sign(ctx, payload, opts.Signers...)
-	if err != nil {
+	if len(line) > MaxLineSize {
+		// Never write a bundle the verifier would refuse. The files are
+		// never listed past MaxListedManifest, so what is left is the list
+		// of skipped entries.
+		return nil, fmt.Errorf("attest: %w: the signed envelope would be %d bytes, more than %d (%d skipped entries)",
+			ErrTooLarge, len(line), MaxLineSize, len(set.Skipped))
+	}
+	if err := writeDerived(dir, pred, set); err != nil {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
-	if err := writeDerived(dir, set, sums); err != nil {
-		return nil, fmt.Errorf("attest: %w", err)
-	}
-	write := atomicfile.Create
-	if opts.Force {
-		write = atomicfile.Write
-	}
-	if err := write(bundlePath, line, 0o644); err != nil {
+	if err := atomicfile.Create(bundlePath, line, 0o644); err != nil {
 		if errors.Is(err, atomicfile.ErrExists) {
 			return nil, fmt.Errorf("attest: %s: %w", bundlePath, ErrBundleExists)
 		}
@@ -173,20 +205,39 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 	return &Result{Evaluation: eval, Predicate: pred, Statement: payload, Bundle: bundlePath}, nil
 }
 
+// signPredicate encodes the statement of pred and signs it as one bundle
+// line.
+func signPredicate(ctx context.Context, pred *Predicate, signers []dsse.Signer) (payload, line []byte, err error) {
+	if payload, err = MarshalStatement(pred); err != nil {
+		return nil, nil, err
+	}
+	line, err = Sign(ctx, payload, signers...)
+	return payload, line, err
+}
+
+// removeBundle removes the bundle at path, if any, and makes the removal
+// durable before anything else in dir is written.
+func removeBundle(dir, path string) error {
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(dir)
+}
+
 // MarshalStatement encodes the Statement for pred, whose one subject names
-// the artifact set by the SHA-256 of its manifest and its Merkle root
-// (sums of pred's files).
-func MarshalStatement(pred *Predicate, sums artifacts.Sums) ([]byte, error) {
+// the artifact set by the SHA-256 of its manifest and its Merkle root.
+func MarshalStatement(pred *Predicate) ([]byte, error) {
 	pb, err := json.Marshal(pred)
 	if err != nil {
 		return nil, fmt.Errorf("encode predicate: %w", err)
 	}
 	st := Statement{
-		Type: StatementType,
-		Subject: []Subject{{
-			Name:   SubjectPrefix + pred.Run.ID,
-			Digest: map[string]string{"sha256": sums.Digest, DigestMerkle: sums.Root},
-		}},
+		Type:          StatementType,
+		Subject:       []Subject{pred.Subject()},
 		PredicateType: PredicateType,
 		Predicate:     pb,
 	}
@@ -219,63 +270,4 @@ func ParseDecision(b []byte) (*Decision, error) {
 		return nil, fmt.Errorf("decision.json: %w", err)
 	}
 	return &d, nil
-}
-
-// Manifest is the content of manifest.json (derived from the set).
-type Manifest struct {
-	Serialization Serialization       `json:"serialization"`
-	Count         int                 `json:"count"`
-	Digest        map[string]string   `json:"digest"`
-	Files         []artifacts.File    `json:"files"`
-	Skipped       []artifacts.Skipped `json:"skipped,omitempty"`
-}
-
-// DerivedFile is one file derived from the artifact set.
-type DerivedFile struct {
-	Name string
-	Data []byte
-}
-
-// Derived renders the files derived from the set (whose sums are given):
-// SHA256SUMS, manifest.json and hashes.json, exactly as Attest writes them.
-func Derived(set *artifacts.Set, sums artifacts.Sums) ([]DerivedFile, error) {
-	man, err := json.MarshalIndent(Manifest{
-		Serialization: artifactSerialization,
-		Count:         len(set.Files),
-		Digest:        map[string]string{"sha256": sums.Digest, DigestMerkle: sums.Root},
-		Files:         set.Files,
-		Skipped:       set.Skipped,
-	}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest: %w", err)
-	}
-	hashes := map[string]string{}
-	for _, f := range set.Files {
-		if !strings.Contains(f.Name, "/") {
-			hashes[f.Name] = f.SHA256
-		}
-	}
-	hashes[SumsName] = sums.Digest
-	hb, err := json.MarshalIndent(hashes, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("encode hashes: %w", err)
-	}
-	return []DerivedFile{
-		{SumsName, sums.Manifest},
-		{ManifestName, append(man, '\n')},
-		{HashesName, append(hb, '\n')},
-	}, nil
-}
-
-func writeDerived(dir string, set *artifacts.Set, sums artifacts.Sums) error {
-	files, err := Derived(set, sums)
-	if err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := atomicfile.WriteUnsynced(filepath.Join(dir, f.Name), f.Data, fs.FileMode(0o644)); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
@@ -53,11 +54,15 @@ type LineError struct {
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 func (e *LineError) Unwrap() error { return e.Err }
 
-// ParseBundle splits a bundle into envelopes, one per '\n'-terminated line.
-// Everything is strict: an empty file (ErrEmptyBundle), a blank line, a
-// missing final newline, a line over MaxLineSize, unknown JSON fields,
-// trailing data, non-canonical base64 and more than MaxSignatures are
-// errors; a *LineError names the line and wraps ErrMalformed.
+// ParseBundle reads a bundle: one DSSE envelope per line (JSON Lines; the
+// last line may lack its '\n', as cosign writes it), or a single envelope
+// spread over several lines (a pretty-printed .json DSSE file). Envelopes
+// are read as the DSSE spec says: field names are matched exactly (case
+// included), unknown fields are ignored, but a key given twice in any
+// object is an error, as are an empty file (ErrEmptyBundle), a blank line,
+// a line over MaxLineSize, trailing data, base64 that is not standard
+// padded base64 (whitespace included) and more than MaxSignatures
+// signatures; a *LineError names the line and wraps ErrMalformed.
 func ParseBundle(b []byte) ([]*ParsedEnvelope, error) {
 	if len(b) == 0 {
 		return nil, ErrEmptyBundle
@@ -65,21 +70,41 @@ func ParseBundle(b []byte) ([]*ParsedEnvelope, error) {
 	if len(b) > MaxBundleSize {
 		return nil, fmt.Errorf("bundle is larger than %d bytes: %w", MaxBundleSize, ErrMalformed)
 	}
-	if b[len(b)-1] != '\n' {
-		n := bytes.Count(b, []byte("\n")) + 1
-		return nil, &LineError{Line: n, Err: fmt.Errorf("%w: line does not end with a newline (trailing data?)", ErrMalformed)}
+	if single, ok := singleEnvelope(b); ok {
+		env, err := parseEnvelope(single)
+		if err != nil {
+			return nil, &LineError{Line: 1, Err: err}
+		}
+		return []*ParsedEnvelope{env}, nil
 	}
-	lines := bytes.SplitAfter(b[:len(b)-1], []byte("\n"))
-	envs := make([]*ParsedEnvelope, 0, len(lines))
-	for i, line := range lines {
-		line = bytes.TrimSuffix(line, []byte("\n"))
+	body := bytes.TrimSuffix(b, []byte("\n"))
+	envs := make([]*ParsedEnvelope, 0, bytes.Count(b, []byte("\n"))+1)
+	for i := 1; ; i++ {
+		line, rest, more := bytes.Cut(body, []byte("\n"))
 		env, err := parseEnvelope(line)
 		if err != nil {
-			return nil, &LineError{Line: i + 1, Err: err}
+			return nil, &LineError{Line: i, Err: err}
 		}
 		envs = append(envs, env)
+		if !more {
+			return envs, nil
+		}
+		body = rest
 	}
-	return envs, nil
+}
+
+// singleEnvelope returns the JSON object of a bundle that is one JSON
+// value spread over several lines (leading and trailing JSON whitespace
+// aside). A one-line bundle is read as JSON Lines.
+func singleEnvelope(b []byte) ([]byte, bool) {
+	t := bytes.Trim(b, " \t\r\n")
+	if len(t) == 0 || t[0] != '{' || bytes.IndexByte(t, '\n') < 0 || len(t) > MaxLineSize {
+		return nil, false
+	}
+	if !json.Valid(t) {
+		return nil, false
+	}
+	return t, true
 }
 
 func parseEnvelope(line []byte) (*ParsedEnvelope, error) {
@@ -89,32 +114,38 @@ func parseEnvelope(line []byte) (*ParsedEnvelope, error) {
 	if len(line) > MaxLineSize {
 		return nil, fmt.Errorf("%w: envelope is larger than %d bytes", ErrMalformed, MaxLineSize)
 	}
-	var env Envelope
-	if err := decodeStrict(line, &env); err != nil {
+	env, err := decodeEnvelope(line)
+	if err != nil {
 		return nil, fmt.Errorf("envelope: %w", err)
 	}
 	if env.PayloadType == "" {
 		return nil, fmt.Errorf("%w: envelope has no payloadType", ErrMalformed)
 	}
-	body, err := base64.StdEncoding.Strict().DecodeString(env.Payload)
+	body, err := decodeBase64(env.Payload)
 	if err != nil || len(body) == 0 {
 		return nil, fmt.Errorf("%w: payload is not non-empty standard base64", ErrMalformed)
 	}
 	if len(env.Signatures) == 0 {
 		return nil, fmt.Errorf("%w: envelope has no signatures", ErrMalformed)
 	}
-	if len(env.Signatures) > MaxSignatures {
-		return nil, fmt.Errorf("%w: more than %d signatures", ErrMalformed, MaxSignatures)
-	}
-	p := &ParsedEnvelope{Envelope: env, Body: body}
+	p := &ParsedEnvelope{Envelope: *env, Body: body, Sigs: make([][]byte, 0, len(env.Signatures))}
 	for i, s := range env.Signatures {
-		sig, err := base64.StdEncoding.Strict().DecodeString(s.Sig)
+		sig, err := decodeBase64(s.Sig)
 		if err != nil || len(sig) == 0 {
 			return nil, fmt.Errorf("%w: signature %d is not non-empty standard base64", ErrMalformed, i+1)
 		}
 		p.Sigs = append(p.Sigs, sig)
 	}
 	return p, nil
+}
+
+// decodeBase64 decodes standard padded base64 with nothing else in it:
+// Go's decoder skips CR and LF, which the DSSE encoding does not allow.
+func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, "\r\n") {
+		return nil, errors.New("whitespace in base64")
+	}
+	return base64.StdEncoding.Strict().DecodeString(s)
 }
 
 // Sign signs payload as an in-toto DSSE envelope with every signer (one

@@ -17,7 +17,16 @@ const maxDepth = 64
 // single pass over the bytes; syntax errors are left to the decoder that
 // runs after it (on malformed input it may return nil or an error, but it
 // never panics).
-func checkJSONShape(b []byte) error {
+func checkJSONShape(b []byte) error { return checkShape(b, foldKey) }
+
+// checkExactShape is checkJSONShape for documents read by exact field name
+// (the DSSE envelope): keys that differ in case are different keys, and
+// only keys equal after escapes are resolved are duplicates.
+func checkExactShape(b []byte) error { return checkShape(b, func(k string) string { return k }) }
+
+// checkShape rejects a duplicate key (keys compared after norm) at any
+// depth and nesting deeper than maxDepth.
+func checkShape(b []byte, norm func(string) string) error {
 	type frame struct {
 		object  bool
 		wantKey bool
@@ -32,7 +41,7 @@ func checkJSONShape(b []byte) error {
 				return fmt.Errorf("%w: unterminated string", ErrMalformed)
 			}
 			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
-				key, err := decodeKey(raw)
+				key, err := decodeKey(raw, norm)
 				if err != nil {
 					return err
 				}
@@ -80,13 +89,14 @@ func scanString(b []byte, start int) (int, []byte) {
 	return -1, nil
 }
 
-// decodeKey returns the key as encoding/json matches it to a field:
-// escapes resolved ("a" and "\u0061" are one key) and case folded the
-// way it folds ("payload", "PAYLOAD" and "ſig" vs "sig" collide), so
-// two keys that would fill the same field are duplicates.
-func decodeKey(raw []byte) (string, error) {
+// decodeKey returns the key with escapes resolved ("a" and "\u0061" are
+// one key), then normalised by norm: foldKey to match keys as
+// encoding/json matches them to a field ("payload", "PAYLOAD" and "ſig" vs
+// "sig" collide), so two keys that would fill the same field are
+// duplicates.
+func decodeKey(raw []byte, norm func(string) string) (string, error) {
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return foldKey(string(raw)), nil
+		return norm(string(raw)), nil
 	}
 	var s string
 	quoted := make([]byte, 0, len(raw)+2)
@@ -94,7 +104,7 @@ func decodeKey(raw []byte) (string, error) {
 	if err := json.Unmarshal(quoted, &s); err != nil {
 		return "", fmt.Errorf("%w: bad key %s", ErrMalformed, quoted)
 	}
-	return foldKey(s), nil
+	return norm(s), nil
 }
 
 // foldKey maps every spelling encoding/json treats as the same field name

@@ -71,6 +71,11 @@ func decrypt(body, password []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: encrypted key: ciphertext too short", ErrMalformedKey)
 	}
 	if len(password) == 0 {
+		// cosign writes a key "encrypted" with the empty password when
+		// COSIGN_PASSWORD is empty: it loads as it is.
+		if der, err := encrypted.Decrypt(body, []byte{}); err == nil {
+			return der, nil
+		}
 		return nil, fmt.Errorf("encrypted private key: %w", ErrPasswordRequired)
 	}
 	// The structure is valid, so the only way left to fail is a wrong

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
+
+	"cohos.dev/cohos/internal/regfile"
 )
 
 // maxPasswordFile bounds how much of a password file is read.
@@ -16,22 +17,31 @@ const maxPasswordFile = 64 << 10
 // than 64 KiB, gives an error wrapping ErrPasswordRequired. The password
 // never appears in an error.
 func ReadPasswordFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// A regular file only, opened without blocking: a FIFO is refused.
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("password file: %w", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxPasswordFile+1))
+	return ReadPassword(f, "password file "+path)
+}
+
+// ReadPassword returns the first line of r, read up to the first newline
+// or EOF, like ReadPasswordFile; what names the source in errors
+// ("password file F", "password descriptor 3"). It never reads more than
+// 64 KiB and one byte.
+func ReadPassword(r io.Reader, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxPasswordFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("password file: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	line, _, found := bytes.Cut(data, []byte("\n"))
 	if !found && len(data) > maxPasswordFile {
-		return nil, fmt.Errorf("password file %s: first line longer than %d bytes: %w", path, maxPasswordFile, ErrPasswordRequired)
+		return nil, fmt.Errorf("%s: first line longer than %d bytes: %w", what, maxPasswordFile, ErrPasswordRequired)
 	}
 	line = bytes.TrimSuffix(line, []byte("\r"))
 	if len(line) == 0 {
-		return nil, fmt.Errorf("password file %s is empty: %w", path, ErrPasswordRequired)
+		return nil, fmt.Errorf("%s is empty: %w", what, ErrPasswordRequired)
 	}
 	return line, nil
 }

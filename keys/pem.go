@@ -42,3 +42,22 @@ func isPrivateType(t string) bool {
 	}
 	return false
 }
+
+// Encrypted reports whether a key file holds a password-encrypted private
+// key (sigstore's, cosign's or PKCS#8's encrypted PEM types, or legacy
+// encrypted PEM). It only looks at the PEM type: anything unreadable is
+// not encrypted.
+func Encrypted(pemBytes []byte) bool {
+	block, err := decodeOne(pemBytes)
+	if err != nil {
+		return false
+	}
+	if _, ok := block.Headers["Proc-Type"]; ok {
+		return true
+	}
+	switch block.Type {
+	case encSigstorePEMType, encCosignPEMType, encPKCS8PEMType:
+		return true
+	}
+	return false
+}

@@ -1,12 +1,10 @@
 package keys
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
@@ -59,8 +57,8 @@ func EncodePublic(p *Public) ([]byte, error) {
 
 // Verify checks sig over message (for DSSE, the PAE bytes). ECDSA P-256
 // signatures are ASN.1 DER over SHA-256(message). Ed25519 signatures are
-// pure Ed25519, or Ed25519ph (SHA-512 prehash, which cosign produces) when
-// the pure check fails. A signature that does not verify gives an error
+// pure Ed25519 (RFC 8032), as SPEC.md says: an Ed25519ph (SHA-512
+// prehash) signature is a different scheme and does not verify. A signature that does not verify gives an error
 // wrapping ErrBadSignature; a Public without a supported key one wrapping
 // ErrUnsupportedKey.
 func (p *Public) Verify(message, sig []byte) error {
@@ -82,10 +80,6 @@ func (p *Public) Verify(message, sig []byte) error {
 			break
 		}
 		if ed25519.Verify(k, message, sig) {
-			return nil
-		}
-		digest := sha512.Sum512(message)
-		if ed25519.VerifyWithOptions(k, digest[:], sig, &ed25519.Options{Hash: crypto.SHA512}) == nil {
 			return nil
 		}
 		return fmt.Errorf("key %s: %w", p.ID, ErrBadSignature)

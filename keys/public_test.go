@@ -193,11 +193,12 @@ func TestVerifyEd25519ph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pub.Verify(msg, sig); err != nil {
-		t.Fatalf("Ed25519ph signature: %v", err)
+	// SPEC.md: Ed25519 is pure Ed25519; the prehashed variant is refused.
+	if err := pub.Verify(msg, sig); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("Ed25519ph signature: %v, want ErrBadSignature", err)
 	}
-	if err := pub.Verify([]byte("other"), sig); !errors.Is(err, ErrBadSignature) {
-		t.Fatalf("Ed25519ph over other message: %v, want ErrBadSignature", err)
+	if err := pub.Verify(msg, ed25519.Sign(key, msg)); err != nil {
+		t.Fatalf("pure Ed25519 signature: %v", err)
 	}
 }
 

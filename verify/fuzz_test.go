@@ -3,6 +3,7 @@ package verify_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"testing"
 
@@ -27,6 +28,16 @@ func FuzzVerify(f *testing.F) {
 		f.Fatal(err)
 	}
 	want := envs[0].Body
+	// The forms DSSE allows beyond one line per envelope (issue 11): no
+	// final newline, one envelope pretty-printed, witness's signature fields.
+	line := bytes.TrimSuffix(good.bundle, []byte("\n"))
+	f.Add(line)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, line, "", "  "); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pretty.Bytes())
+	f.Add(bytes.Replace(good.bundle, []byte(`"sig":`), []byte(`"certificate":"c","intermediates":[],"timestamps":[],"sig":`), 1))
 	root, err := os.OpenRoot(good.extract(f))
 	if err != nil {
 		f.Fatal(err)
@@ -51,7 +62,7 @@ func FuzzVerify(f *testing.F) {
 				t.Fatalf("verify passed a different statement:\n%s", e.Body)
 			}
 		}
-		if _, only := rep.OnlyInadmissible(); len(rep.Failed()) > 0 && !only {
+		if only := rep.Verified() && !rep.Admissible(); len(rep.Failed()) > 0 && !only {
 			t.Fatal("Err nil with failed checks")
 		}
 		_ = verify.Pass

@@ -20,8 +20,8 @@ const (
 	CheckEvidence             = "evidence.consistency"
 	CheckPolicyTrusted        = "policy.trusted"
 	CheckPolicyConformance    = "policy.conformance"
+	CheckPolicyGrade          = "policy.grade"
 	CheckDecisionAdmissible   = "decision.admissible"
-	MediaType                 = "application/vnd.cohos.verify+json;version=1"
 	skipThresholdNotMet       = "signature threshold not met: the payload is not trusted"
 	skipStatementNotParsed    = "statement could not be used"
 	skipPredicateNotValidated = "predicate could not be used"
@@ -60,6 +60,38 @@ type EnvelopeSummary struct {
 	RunID    string          `json:"runId,omitempty"`
 	Decision policy.Decision `json:"decision,omitempty"`
 	Policy   string          `json:"policy,omitempty"`
+	// Cause is the attested run.cause: what cohos observed that kept the
+	// job from completing ("timed out after 1s").
+	Cause string `json:"cause,omitempty"`
+	// Deciding are the attested reasons whose outcome is the decision.
+	Deciding []policy.Reason `json:"deciding,omitempty"`
+	// Explanation is the one line saying why: the deciding reasons and
+	// the cause (policy.Explain).
+	Explanation string `json:"explanation,omitempty"`
+	// Graded is the decision under the verifier's own policy (--grade),
+	// GradedBy that policy's name and GradedWhy its deciding reasons; ""
+	// without --grade. decision.admissible judges the worse of Decision
+	// and Graded.
+	Graded    policy.Decision `json:"graded,omitempty"`
+	GradedBy  string          `json:"gradedBy,omitempty"`
+	GradedWhy string          `json:"gradedWhy,omitempty"`
+	// Trusted is true when dsse.threshold passed: enough distinct trusted
+	// keys (Signers) signed for the payload to be read at all. It says
+	// nothing about the payload's later checks.
+	Trusted bool `json:"-"`
+	// Signatures is what became of each signature, in bundle order.
+	Signatures []SignatureResult `json:"-"`
+}
+
+// SignatureResult is the dsse.signature outcome of one signature: Pass
+// when a trusted key verified it (KeyID is that key), Fail when it names
+// a trusted key but does not verify or repeats a key already counted,
+// Skip when no trusted key made it (KeyID is the unproven hint).
+type SignatureResult struct {
+	Index  int // 1-based
+	KeyID  string
+	Status Status
+	Reason string
 }
 
 // Report is the result of verifying one bundle: every check that ran, in
@@ -69,6 +101,48 @@ type Report struct {
 	Envelopes []EnvelopeSummary `json:"envelopes"`
 	// malformed is set when the bundle itself could not be parsed.
 	malformed bool
+	// interrupted is the context's error when verification stopped early.
+	interrupted error
+	// sigChecks counts signature verifications, for tests of the bound.
+	sigChecks int
+}
+
+// Verified reports whether the bundle is authentic evidence: it parsed,
+// every envelope ran every check, and every check passed or was skipped,
+// decision.admissible aside. A verified bundle may still attest MARGINAL
+// or REFUSE: admissibility is a separate answer, not integrity.
+func (r *Report) Verified() bool {
+	if r.malformed || r.interrupted != nil || len(r.Envelopes) == 0 {
+		return false
+	}
+	for _, c := range r.Checks {
+		if c.Status == Fail && c.ID != CheckDecisionAdmissible {
+			return false
+		}
+	}
+	return true
+}
+
+// Admissible reports whether the bundle is verified and every attested
+// decision is admitted (ALLOW, or MARGINAL with AllowMarginal): the
+// answer a CI gate wants.
+func (r *Report) Admissible() bool {
+	return r.Verified() && r.Err() == nil
+}
+
+// Decision returns the worst decision the envelopes attest (or, with a
+// grading policy, the worse of the attested and the graded decision), ""
+// when none got as far as a parsed predicate.
+func (r *Report) Decision() policy.Decision {
+	worst := policy.Decision("")
+	for _, e := range r.Envelopes {
+		for _, d := range []policy.Decision{e.Decision, e.Graded} {
+			if d != "" && (worst == "" || policy.Worst(worst, d) == d) {
+				worst = d
+			}
+		}
+	}
+	return worst
 }
 
 // CheckError is the error of a report with a failed check.
@@ -86,14 +160,15 @@ func (e *CheckError) Error() string {
 }
 
 // Err returns nil when every check passed or was skipped, else a
-// *CheckError for the first failed check.
+// *CheckError for the first failed check, else the context's error when
+// verification was interrupted.
 func (r *Report) Err() error {
 	for _, c := range r.Checks {
 		if c.Status == Fail {
 			return &CheckError{ID: c.ID, Envelope: c.Envelope, Reason: c.Reason}
 		}
 	}
-	return nil
+	return r.interrupted
 }
 
 // Malformed reports whether the bundle could not be parsed at all.
@@ -110,29 +185,16 @@ func (r *Report) Failed() []Check {
 	return out
 }
 
-// OnlyInadmissible reports whether decision.admissible failed and is the
-// only kind of failed check, and the worst attested decision.
-func (r *Report) OnlyInadmissible() (policy.Decision, bool) {
-	worst := policy.Decision("")
-	failed := false
+// IntegrityFailures returns the failed checks that make the bundle not
+// Verified: every failed check but decision.admissible.
+func (r *Report) IntegrityFailures() []Check {
+	var out []Check
 	for _, c := range r.Checks {
-		if c.Status != Fail {
-			continue
-		}
-		if c.ID != CheckDecisionAdmissible {
-			return "", false
-		}
-		failed = true
-	}
-	if !failed {
-		return "", false
-	}
-	for _, e := range r.Envelopes {
-		if e.Decision != "" && (worst == "" || policy.Worst(worst, e.Decision) == e.Decision) {
-			worst = e.Decision
+		if c.Status == Fail && c.ID != CheckDecisionAdmissible {
+			out = append(out, c)
 		}
 	}
-	return worst, worst != ""
+	return out
 }
 
 func (r *Report) add(c Check) { r.Checks = append(r.Checks, c) }

@@ -134,14 +134,14 @@ func (f *fixture) forge(t *testing.T, m policy.Metrics) []byte {
 		t.Fatal(err)
 	}
 	pred.Artifacts.Files, pred.Artifacts.Count = set.Files, len(set.Files)
-	derived, err := attest.Derived(set, set.Sums())
+	derived, err := attest.Derived(pred)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range derived {
 		write(t, f.dir, d.Name, string(d.Data))
 	}
-	payload, err := attest.MarshalStatement(pred, set.Sums())
+	payload, err := attest.MarshalStatement(pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,8 +303,9 @@ func TestTamper(t *testing.T) {
 			failed: []string{verify.CheckSubject},
 		},
 		{
-			// encoding/json matches keys ignoring case and keeps the last;
-			// other tools would read the first, forged, payload.
+			// DSSE field names are exact: "PAYLOAD" is an unknown field,
+			// ignored, so the forged "payload" is what the signature must
+			// cover (encoding/json alone would have read "PAYLOAD").
 			name: "case-folded duplicate payload key",
 			tamper: func(t *testing.T, f *fixture) ([]byte, verify.Options) {
 				envs, _ := attest.ParseBundle(f.bundle)
@@ -314,7 +315,7 @@ func TestTamper(t *testing.T) {
 					envs[0].PayloadType, forged, sigs, envs[0].Payload)
 				return []byte(line), verify.Options{}
 			},
-			failed: []string{verify.CheckBundleParse},
+			failed: []string{verify.CheckSignature, verify.CheckThreshold},
 		},
 		{
 			name: "duplicate key in the signed statement",
@@ -464,8 +465,8 @@ func TestAdmissibility(t *testing.T) {
 		if got := status(rep, verify.CheckDecisionAdmissible); got != tt.want {
 			t.Errorf("%s allowMarginal=%v: %s, want %s", tt.decision, tt.allowMarginal, got, tt.want)
 		}
-		if d, only := rep.OnlyInadmissible(); tt.want == verify.Fail && (!only || d != tt.decision) {
-			t.Errorf("%s: OnlyInadmissible = %s %v", tt.decision, d, only)
+		if d, only := rep.Decision(), rep.Verified() && !rep.Admissible(); tt.want == verify.Fail && (!only || d != tt.decision) {
+			t.Errorf("%s: verified but not admissible = %s %v", tt.decision, d, only)
 		}
 	}
 }

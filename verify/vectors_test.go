@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -53,6 +54,10 @@ func writeVector(t *testing.T, name string, f *fixture, bundle []byte, opts veri
 	fmt.Fprintf(&comment, "fail: %s\n", strings.Join(failed, " "))
 	ids := []string{}
 	for _, k := range opts.Keys {
+		if n, ok := keyNames.Load(k); ok {
+			ids = append(ids, n.(string))
+			continue
+		}
 		ids = append(ids, keyFile(k.ID))
 	}
 	if len(ids) == 0 {
@@ -112,6 +117,7 @@ func keyFile(id string) string {
 type vector struct {
 	name   string
 	fail   []string
+	misuse string // the options are refused before the bundle is read
 	keys   []*keys.Public
 	opts   verify.Options
 	bundle []byte
@@ -136,6 +142,8 @@ func loadVectors(t testing.TB) []vector {
 			switch key {
 			case "fail":
 				v.fail = strings.Fields(val)
+			case "misuse":
+				v.misuse = val
 			case "keys":
 				for _, n := range strings.Fields(val) {
 					b, err := os.ReadFile(filepath.Join(keyDir, n))
@@ -203,7 +211,13 @@ func TestVectors(t *testing.T) {
 			defer root.Close()
 			opts := v.opts
 			opts.Artifacts = artifacts.RootFS(root)
-			rep, _ := verify.Bundle(context.Background(), v.bundle, opts)
+			rep, err := verify.Bundle(context.Background(), v.bundle, opts)
+			if v.misuse != "" {
+				if v.misuse != misuseBadThreshold || rep != nil || !errors.Is(err, verify.ErrBadThreshold) {
+					t.Fatalf("misuse %q: report %v, err %v; want no report and ErrBadThreshold", v.misuse, rep != nil, err)
+				}
+				return
+			}
 			if rep == nil {
 				t.Fatal("no report")
 			}

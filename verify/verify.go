@@ -13,7 +13,6 @@ import (
 	"io/fs"
 
 	"cohos.dev/cohos/attest"
-	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/keys"
 	"cohos.dev/cohos/policy"
 )
@@ -28,6 +27,10 @@ type Options struct {
 	Threshold int
 	// TrustedPolicy, when set, must be the policy the bundle attests.
 	TrustedPolicy *policy.Policy
+	// GradePolicy, when set, is the verifier's own policy: the attested
+	// metrics are graded under it too (check policy.grade) and
+	// decision.admissible judges the stricter of the two decisions.
+	GradePolicy *policy.Policy
 	// AllowMarginal admits MARGINAL decisions.
 	AllowMarginal bool
 	// Artifacts is the run directory the bundle describes.
@@ -51,6 +54,8 @@ var (
 // Bundle verifies every envelope of a bundle. The report is always
 // returned populated (unless the options are unusable, then it is nil and
 // the error wraps ErrNoKeys or ErrBadThreshold); the error is report.Err().
+// When ctx ends first, the report holds the checks that ran, is neither
+// Verified nor Admissible, and the error is ctx's.
 func Bundle(ctx context.Context, bundle []byte, opts Options) (*Report, error) {
 	trusted := dedupe(opts.Keys)
 	if len(trusted) == 0 {
@@ -79,24 +84,12 @@ func Bundle(ctx context.Context, bundle []byte, opts Options) (*Report, error) {
 	}
 	for i, env := range envs {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			r.interrupted = err
+			return r, r.Err()
 		}
 		v.envelope(ctx, i+1, env)
 	}
 	return r, r.Err()
-}
-
-func dedupe(in []*keys.Public) []*keys.Public {
-	seen := map[string]bool{}
-	var out []*keys.Public
-	for _, k := range in {
-		if k == nil || seen[k.ID] {
-			continue
-		}
-		seen[k.ID] = true
-		out = append(out, k)
-	}
-	return out
 }
 
 type verifier struct {
@@ -108,22 +101,12 @@ type verifier struct {
 	// background while the bundle is parsed and its signatures checked (it
 	// reads only the directory, nothing from the payload).
 	disk *diskSet
-}
 
-type diskSet struct {
-	done chan struct{}
-	set  *artifacts.Set
-	err  error
-}
-
-// hashDisk starts hashing fsys; wait for the result on done.
-func hashDisk(ctx context.Context, fsys fs.FS, workers int) *diskSet {
-	d := &diskSet{done: make(chan struct{})}
-	go func() {
-		defer close(d.done)
-		d.set, d.err = artifacts.Hash(ctx, fsys, artifacts.Options{Workers: workers})
-	}()
-	return d
+	// Of the envelope being checked, once statement.subject passed: its
+	// subject digests, and whether artifacts.digest found the disk set
+	// equal to the attested one.
+	digest, root string
+	onDisk       bool
 }
 
 func (v *verifier) check(line int, id string, st Status, format string, args ...any) {
@@ -143,93 +126,34 @@ func (v *verifier) envelope(ctx context.Context, line int, env *attest.ParsedEnv
 		v.check(line, CheckPayloadType, Fail, "payloadType %q, want %q", env.PayloadType, attest.PayloadType)
 	}
 
-	sum.Signers = v.signatures(line, env)
+	sum.Signers, sum.Signatures = v.signatures(line, env)
 	if len(sum.Signers) < v.threshold {
-		v.check(line, CheckThreshold, Fail, "%d distinct trusted key(s) signed, need %d", len(sum.Signers), v.threshold)
+		v.check(line, CheckThreshold, Fail, "%d distinct trusted key(s) signed, need %d; %s", len(sum.Signers), v.threshold, v.whoSigned(sum.Signatures))
 		v.skipRest(line, skipThresholdNotMet, CheckStatementType)
 		return
 	}
 	v.check(line, CheckThreshold, Pass, "%d distinct trusted key(s) signed, need %d", len(sum.Signers), v.threshold)
+	sum.Trusted = true
 	if !typeOK {
 		v.skipRest(line, "payload is not an in-toto statement", CheckStatementType)
 		return
 	}
-	pred, sums := v.statement(line, env.Body)
+	pred := v.statement(line, env.Body)
 	if pred == nil {
 		return
 	}
 	sum.RunID, sum.Decision, sum.Policy = pred.Run.ID, pred.Decision, pred.Policy.Name
+	sum.Cause, sum.Deciding = pred.Run.Cause, policy.Deciding(pred.Decision, pred.Reasons)
+	sum.Explanation = policy.Explain(pred.Decision, pred.Reasons, pred.Run.Cause)
 	v.artifacts(ctx, line, pred)
-	v.evidence(line, pred, sums)
-	v.policy(line, pred)
-}
-
-// signatures checks each signature against the trusted keys and returns
-// the distinct keys that verified. The keyid is only a hint: keys whose id
-// matches it are tried first, then the rest.
-func (v *verifier) signatures(line int, env *attest.ParsedEnvelope) []string {
-	pae := env.PAE()
-	var signers []string
-	seen := map[string]bool{}
-	for i, sig := range env.Sigs {
-		hint := env.Signatures[i].KeyID
-		var by *keys.Public
-		for _, k := range v.ordered(hint) {
-			if k.Verify(pae, sig) == nil {
-				by = k
-				break
-			}
-		}
-		c := Check{ID: CheckSignature, Envelope: line, Signature: i + 1}
-		switch {
-		case by != nil && seen[by.ID]:
-			c.Status, c.KeyID = Fail, by.ID
-			c.Reason = "duplicate signature by " + by.ID + ": counted once"
-		case by != nil:
-			seen[by.ID] = true
-			signers = append(signers, by.ID)
-			c.Status, c.KeyID = Pass, by.ID
-			c.Reason = "verified by trusted key " + by.ID
-		case v.trustedID(hint):
-			c.Status, c.KeyID = Fail, hint
-			c.Reason = "does not verify with the trusted key it names (payload or signature changed)"
-		default:
-			c.Status, c.KeyID = Skip, hint
-			c.Reason = fmt.Sprintf("not made by a trusted key (keyid hint %q): ignored", hint)
-		}
-		v.report.add(c)
-	}
-	return signers
-}
-
-func (v *verifier) trustedID(id string) bool {
-	for _, k := range v.keys {
-		if k.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func (v *verifier) ordered(hint string) []*keys.Public {
-	out := make([]*keys.Public, 0, len(v.keys))
-	for _, k := range v.keys {
-		if k.ID == hint {
-			out = append(out, k)
-		}
-	}
-	for _, k := range v.keys {
-		if k.ID != hint {
-			out = append(out, k)
-		}
-	}
-	return out
+	v.evidence(line, pred)
+	v.policy(line, pred, &sum)
 }
 
 // order of the checks after dsse.threshold, for skipRest.
 var payloadChecks = []string{
 	CheckStatementType, CheckPredicateType, CheckPredicateSchema, CheckSubject,
-	CheckArtifacts, CheckEvidence, CheckPolicyTrusted, CheckPolicyConformance, CheckDecisionAdmissible,
+	CheckArtifacts, CheckEvidence, CheckPolicyTrusted, CheckPolicyConformance, CheckPolicyGrade, CheckDecisionAdmissible,
 }
 
 // skipRest marks from and every later payload check as skipped.
@@ -237,6 +161,9 @@ func (v *verifier) skipRest(line int, reason, from string) {
 	on := false
 	for _, id := range payloadChecks {
 		on = on || id == from
+		if id == CheckPolicyGrade && v.opts.GradePolicy == nil {
+			continue
+		}
 		if on {
 			v.check(line, id, Skip, "%s", reason)
 		}

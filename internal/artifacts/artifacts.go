@@ -90,6 +90,9 @@ const (
 type Skipped struct {
 	Name string `json:"name"`
 	Kind string `json:"kind"` // one of the Kind constants
+	// Target is a symlink's target as readlink gives it (never followed),
+	// so that retargeting a link is a change; "" for other kinds.
+	Target string `json:"target,omitempty"`
 }
 
 // Set is an artifact set. Files and Skipped are each sorted by Name bytes.
@@ -117,6 +120,41 @@ func checkName(name string) error {
 		return nil
 	}
 	return fmt.Errorf("%w %q: %s", ErrBadName, name, reason)
+}
+
+// checkComponent checks one path element of a member name; a name whose
+// elements all pass is a valid member name.
+func checkComponent(elem string) error {
+	switch {
+	case elem == "" || elem == "." || elem == ".." || strings.ContainsRune(elem, '/'):
+		return errors.New("not a clean relative path")
+	case !utf8.ValidString(elem):
+		return errors.New("invalid UTF-8")
+	case strings.ContainsRune(elem, 0):
+		return errors.New("contains NUL")
+	case strings.ContainsRune(elem, '\r'):
+		return errors.New("contains CR")
+	case strings.ContainsRune(elem, '\n'):
+		return errors.New("contains LF")
+	}
+	return nil
+}
+
+// ErrBadTarget is wrapped by errors for a symlink target that cannot be
+// attested as it is (not UTF-8, a NUL, or empty).
+var ErrBadTarget = errors.New("invalid symlink target")
+
+// checkTarget checks that a symlink target survives JSON unchanged.
+func checkTarget(t string) error {
+	switch {
+	case t == "":
+		return fmt.Errorf("%w: empty", ErrBadTarget)
+	case !utf8.ValidString(t):
+		return fmt.Errorf("%w %q: invalid UTF-8", ErrBadTarget, t)
+	case strings.ContainsRune(t, 0):
+		return fmt.Errorf("%w %q: contains NUL", ErrBadTarget, t)
+	}
+	return nil
 }
 
 // kindOf maps a file type to a Skipped kind. It returns "" for a regular file

@@ -21,10 +21,11 @@ type entry struct {
 	sha256 string
 	size   int64
 	kind   string // "" for a regular file
+	target string // a symlink's target
 }
 
 func (e entry) same(o entry) bool {
-	if e.kind != o.kind || e.sha256 != o.sha256 {
+	if e.kind != o.kind || e.sha256 != o.sha256 || e.target != o.target {
 		return false
 	}
 	// A size of -1 (from ParseManifest) is unknown and not compared.
@@ -40,7 +41,7 @@ func entries(s *Set) map[string]entry {
 		m[f.Name] = entry{sha256: f.SHA256, size: f.Size}
 	}
 	for _, k := range s.Skipped {
-		m[k.Name] = entry{kind: k.Kind}
+		m[k.Name] = entry{kind: k.Kind, target: k.Target}
 	}
 	return m
 }
@@ -48,8 +49,8 @@ func entries(s *Set) map[string]entry {
 // Compare compares an attested set (want) with one found on disk (got), over
 // both files and skipped entries: a name only in got is added, one only in
 // want is missing, and one in both is changed when its sha256, its size (when
-// both are known) or its kind differs (a file that became a symlink is
-// changed). A nil set is empty.
+// both are known), its kind or (for a symlink) its target differs (a file
+// that became a symlink is changed, and so is a retargeted symlink). A nil set is empty.
 func Compare(want, got *Set) Diff {
 	w, g := entries(want), entries(got)
 	d := Diff{Added: []string{}, Missing: []string{}, Changed: []string{}}

@@ -8,7 +8,7 @@ import (
 func TestCompare(t *testing.T) {
 	base := &Set{
 		Files:   []File{{"a", 1, sha("a")}, {"b", 1, sha("b")}, {"c", 1, sha("c")}},
-		Skipped: []Skipped{{"link", KindSymlink}},
+		Skipped: []Skipped{{"link", KindSymlink, "t"}},
 	}
 	tests := []struct {
 		name string
@@ -18,27 +18,31 @@ func TestCompare(t *testing.T) {
 		{"same", base, Diff{[]string{}, []string{}, []string{}}},
 		{"content", &Set{
 			Files:   []File{{"a", 1, sha("A")}, {"b", 1, sha("b")}, {"c", 1, sha("c")}},
-			Skipped: []Skipped{{"link", KindSymlink}},
+			Skipped: []Skipped{{"link", KindSymlink, "t"}},
 		}, Diff{[]string{}, []string{}, []string{"a"}}},
 		{"size only", &Set{
 			Files:   []File{{"a", 2, sha("a")}, {"b", 1, sha("b")}, {"c", 1, sha("c")}},
-			Skipped: []Skipped{{"link", KindSymlink}},
+			Skipped: []Skipped{{"link", KindSymlink, "t"}},
 		}, Diff{[]string{}, []string{}, []string{"a"}}},
 		{"unknown size", &Set{
 			Files:   []File{{"a", -1, sha("a")}, {"b", 1, sha("b")}, {"c", 1, sha("c")}},
-			Skipped: []Skipped{{"link", KindSymlink}},
+			Skipped: []Skipped{{"link", KindSymlink, "t"}},
 		}, Diff{[]string{}, []string{}, []string{}}},
 		{"added missing changed", &Set{
 			Files:   []File{{"a", 1, sha("a")}, {"c", 1, sha("C")}, {"d", 1, sha("d")}, {"e/f", 1, sha("f")}},
-			Skipped: []Skipped{{"link", KindSymlink}, {"new-link", KindSymlink}},
+			Skipped: []Skipped{{"link", KindSymlink, "t"}, {"new-link", KindSymlink, "t"}},
 		}, Diff{[]string{"d", "e/f", "new-link"}, []string{"b"}, []string{"c"}}},
 		{"kinds", &Set{
 			Files:   []File{{"a", 1, sha("a")}, {"c", 1, sha("c")}, {"link", 1, sha("l")}},
-			Skipped: []Skipped{{"b", KindSymlink}},
+			Skipped: []Skipped{{"b", KindSymlink, "t"}},
 		}, Diff{[]string{}, []string{}, []string{"b", "link"}}},
 		{"skipped kind", &Set{
 			Files:   base.Files,
-			Skipped: []Skipped{{"link", KindFIFO}},
+			Skipped: []Skipped{{"link", KindFIFO, ""}},
+		}, Diff{[]string{}, []string{}, []string{"link"}}},
+		{"symlink retargeted", &Set{
+			Files:   base.Files,
+			Skipped: []Skipped{{"link", KindSymlink, "/etc/passwd"}},
 		}, Diff{[]string{}, []string{}, []string{"link"}}},
 		{"skipped vanished", &Set{Files: base.Files},
 			Diff{[]string{}, []string{"link"}, []string{}}},

@@ -2,7 +2,6 @@ package artifacts
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -25,20 +24,20 @@ type dirent struct {
 }
 
 // readDir lists the directory fd, called dir in the walk, sorted by name.
-func (w *walker) readDir(fd int, dir string) ([]dirent, error) {
-	path := cmp.Or(dir, ".")
+func (w *walker) readDir(fd int, dir func() string) ([]dirent, error) {
 	var ents []dirent
 	for {
 		var n int
 		err := ignoringEINTR(func() (err error) { n, err = unix.Getdents(fd, w.buf); return err })
 		if err != nil {
+			path := dir()
 			return nil, fmt.Errorf("walk %s: %w", path, &fs.PathError{Op: "readdirent", Path: path, Err: err})
 		}
 		if n <= 0 {
 			break
 		}
 		if ents, err = parseDirents(w.buf[:n], ents); err != nil {
-			return nil, fmt.Errorf("walk %s: %w", path, err)
+			return nil, fmt.Errorf("walk %s: %w", dir(), err)
 		}
 	}
 	slices.SortFunc(ents, func(a, b dirent) int { return strings.Compare(a.name, b.name) })

@@ -26,7 +26,8 @@ type Options struct {
 var ErrChanged = errors.New("file changed while hashing")
 
 const (
-	bufSize   = 128 << 10 // read buffer of one worker
+	bufSize   = 128 << 10 // read buffer of one worker, at most
+	minBuf    = 8 << 10   // its first size: it grows to bufSize for larger files
 	chunkSize = 32        // files handed to a worker at once
 )
 
@@ -85,7 +86,7 @@ func Hash(ctx context.Context, fsys fs.FS, opts Options) (*Set, error) {
 	}
 	for range workers {
 		wg.Go(func() {
-			h := hasher{ctx: wctx, buf: make([]byte, bufSize), h: sha256.New(), hooks: hooks}
+			h := hasher{ctx: wctx, h: sha256.New(), hooks: hooks}
 			failed := false
 			for b := range jobs {
 				if !failed {
@@ -98,7 +99,7 @@ func Hash(ctx context.Context, fsys fs.FS, opts Options) (*Set, error) {
 			}
 		})
 	}
-	w := walker{ctx: wctx, jobs: jobs, set: &Set{Skipped: []Skipped{}}, hooks: hooks}
+	w := walker{ctx: wctx, jobs: jobs, set: &Set{Skipped: []Skipped{}}, hooks: hooks, fsys: fsys}
 	var err error
 	if fast {
 		err = w.walkRoot(rfs)
@@ -141,6 +142,14 @@ type walker struct {
 	chunks  [][]File   // the files of every batch sent, in walk order
 	hooks   *testHooks // nil outside tests
 	buf     []byte     // directory entries, for the descriptor walk
+	fsys    fs.FS      // for fs.WalkDir: where symlink targets are read
+
+	// The descriptor walk's position: the current directory's path, the
+	// names of its components, and the descriptor held at each depth above
+	// it (nil where the walk let go).
+	path  []byte
+	comps []string
+	held  []*dirFD
 }
 
 func (w *walker) visit(name string, d fs.DirEntry, err error) error {
@@ -161,7 +170,18 @@ func (w *walker) visit(name string, d fs.DirEntry, err error) error {
 	case t.IsDir():
 		return w.ctx.Err()
 	case !t.IsRegular():
-		w.set.Skipped = append(w.set.Skipped, Skipped{Name: name, Kind: kindOf(t)})
+		sk := Skipped{Name: name, Kind: kindOf(t)}
+		if t&fs.ModeSymlink != 0 {
+			target, err := fs.ReadLink(w.fsys, name)
+			if err != nil {
+				return fmt.Errorf("walk %s: %w", name, err)
+			}
+			if err := checkTarget(target); err != nil {
+				return fmt.Errorf("walk %s: %w", name, err)
+			}
+			sk.Target = target
+		}
+		w.set.Skipped = append(w.set.Skipped, sk)
 		return nil
 	case IsDerived(name):
 		return nil
@@ -287,6 +307,12 @@ func (h *hasher) digest(f *File, read func([]byte) (int, error)) error {
 	h.h.Reset()
 	var n int64
 	for {
+		if len(h.buf) < bufSize && int64(len(h.buf)) <= f.Size {
+			// Small files (most runs' many) need no large buffer:
+			// allocating one per worker per verify was most of the
+			// garbage of verifying many small bundles.
+			h.buf = make([]byte, min(bufSize, max(minBuf, 2*len(h.buf), int(min(f.Size+1, bufSize)))))
+		}
 		b := h.buf
 		if rest := f.Size - n + 1; rest < int64(len(b)) {
 			b = b[:rest]

@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -18,8 +17,9 @@ const fdWalkSupported = true
 const (
 	direntBufSize = 32 << 10 // getdents buffer of the walk
 	// maxHeldDirs bounds the ancestor directories whose descriptors the
-	// walk keeps open; below that depth a directory is opened again from
-	// the root, one component at a time, after each of its subdirectories.
+	// walk keeps open: all of the first maxHeldDirs levels, then one level
+	// in maxHeldDirs; a directory let go is opened again from the nearest
+	// held ancestor after each of its subdirectories.
 	maxHeldDirs = 32
 
 	dirFlags  = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
@@ -75,29 +75,35 @@ func (w *walker) walkRoot(r *rootFS) error {
 	if err != nil {
 		return fmt.Errorf("walk .: %w", &fs.PathError{Op: "dup", Path: ".", Err: err})
 	}
-	root := newDirFD(fd)
-	defer root.release()
 	w.buf = make([]byte, direntBufSize)
-	return w.walkDir(root, root.acquire(), "", 0)
+	return w.walkDir(newDirFD(fd), 0)
 }
 
-// walkDir walks the directory dir ("" for the root), open as d, whose hold
-// it takes over. Its subdirectories are opened relative to d with
-// O_NOFOLLOW; its regular files go to the workers in batches holding d.
-func (w *walker) walkDir(root, d *dirFD, dir string, depth int) (err error) {
+// walkDir walks the directory at w.path, open as d (depth levels below
+// the root), whose hold it takes over. Its subdirectories are opened
+// relative to d with O_NOFOLLOW; its regular files go to the workers in
+// batches holding d.
+//
+// The work is linear in depth: the directory's path is kept in one buffer
+// (w.path) and turned into a string only for the names of its entries,
+// each entry name is checked alone (its parents already were), and below
+// maxHeldDirs a directory let go while its subdirectory is walked is
+// reopened from the nearest held ancestor (one in every maxHeldDirs
+// levels stays open), never from the root.
+func (w *walker) walkDir(d *dirFD, depth int) (err error) {
 	defer func() { d.release() }()
-	ents, err := w.readDir(d.fd, dir)
+	dirLen := len(w.path)
+	ents, err := w.readDir(d.fd, w.dirName)
 	if err != nil {
 		return err
 	}
-	prefix := ""
-	if dir != "" {
-		prefix = dir + "/"
+	base := dirLen
+	if dirLen > 0 {
+		base++ // the '/'
 	}
 	for _, e := range ents {
-		name := prefix + e.name
-		if err := checkName(name); err != nil {
-			return err
+		if err := checkComponent(e.name); err != nil {
+			return fmt.Errorf("%w %q: %s", ErrBadName, w.name(e.name), err)
 		}
 		t := e.typ
 		if t == unknownType || w.hooks.typesUnknown() {
@@ -106,6 +112,7 @@ func (w *walker) walkDir(root, d *dirFD, dir string, depth int) (err error) {
 				if errors.Is(err, unix.ENOENT) {
 					continue // gone since getdents, as os.File.ReadDir does
 				}
+				name := w.name(e.name)
 				return fmt.Errorf("walk %s: %w", name, &fs.PathError{Op: "lstat", Path: name, Err: err})
 			}
 			t = modeType(st.Mode)
@@ -119,34 +126,52 @@ func (w *walker) walkDir(root, d *dirFD, dir string, depth int) (err error) {
 			if err := w.flush(); err != nil {
 				return err
 			}
-			w.hooks.before(name)
-			sub, err := openDir(d.fd, e.name, name)
+			if w.hooks != nil {
+				w.hooks.before(w.name(e.name))
+			}
+			sub, err := openDir(d.fd, e.name, w.name)
 			if err != nil {
 				return err
 			}
-			if depth >= maxHeldDirs {
+			if depth >= maxHeldDirs && depth%maxHeldDirs != 0 {
 				d.release()
 				d = nil
 			}
-			if err := w.walkDir(root, sub, name, depth+1); err != nil {
+			w.held = append(w.held, d)
+			w.comps = append(w.comps, e.name)
+			if dirLen > 0 {
+				w.path = append(w.path, '/')
+			}
+			w.path = append(w.path, e.name...)
+			err = w.walkDir(sub, depth+1)
+			w.path = w.path[:dirLen]
+			w.held = w.held[:depth]
+			w.comps = w.comps[:depth]
+			if err != nil {
 				return err
 			}
 			if d == nil {
-				if d, err = reopenDir(root, dir); err != nil {
+				if d, err = w.reopen(depth); err != nil {
 					return err
 				}
 			}
 		case !t.IsRegular():
-			w.set.Skipped = append(w.set.Skipped, Skipped{Name: name, Kind: kindOf(t)})
-		case IsDerived(name):
+			sk := Skipped{Name: w.name(e.name), Kind: kindOf(t)}
+			if t&fs.ModeSymlink != 0 {
+				if sk.Target, err = readlinkAt(d.fd, e.name, sk.Name); err != nil {
+					return err
+				}
+			}
+			w.set.Skipped = append(w.set.Skipped, sk)
+		case depth == 0 && IsDerived(e.name):
 		default:
 			if w.pending.dir != d {
 				if err := w.flush(); err != nil {
 					return err
 				}
-				w.pending = batch{dir: d.acquire(), base: len(prefix)}
+				w.pending = batch{dir: d.acquire(), base: base}
 			}
-			if err := w.add(File{Name: name}); err != nil {
+			if err := w.add(File{Name: w.name(e.name)}); err != nil {
 				return err
 			}
 		}
@@ -154,26 +179,52 @@ func (w *walker) walkDir(root, d *dirFD, dir string, depth int) (err error) {
 	return w.flush()
 }
 
-// openDir opens the directory name, called path in the walk, relative to
-// the directory fd. An entry that is no longer a directory (a symlink now,
-// say) is an ErrChanged error.
-func openDir(fd int, name, path string) (*dirFD, error) {
+// name returns the walk name of the entry elem of the directory at w.path.
+func (w *walker) name(elem string) string {
+	if len(w.path) == 0 {
+		return elem
+	}
+	b := make([]byte, 0, len(w.path)+1+len(elem))
+	b = append(append(append(b, w.path...), '/'), elem...)
+	return string(b)
+}
+
+// dirName returns the walk name of the directory at w.path ("." for the
+// root), for errors.
+func (w *walker) dirName() string {
+	if len(w.path) == 0 {
+		return "."
+	}
+	return string(w.path)
+}
+
+// openDir opens the directory name relative to the directory fd; path
+// gives its walk name for errors. An entry that is no longer a directory (a
+// symlink now, say) is an ErrChanged error.
+func openDir(fd int, name string, path func(string) string) (*dirFD, error) {
 	sub, err := openat(fd, name, dirFlags)
 	if err != nil {
-		perr := &fs.PathError{Op: "openat", Path: path, Err: err}
+		p := path(name)
+		perr := &fs.PathError{Op: "openat", Path: p, Err: err}
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) { // no longer a directory
-			return nil, fmt.Errorf("walk %s: %w: %w", path, ErrChanged, perr)
+			return nil, fmt.Errorf("walk %s: %w: %w", p, ErrChanged, perr)
 		}
-		return nil, fmt.Errorf("walk %s: %w", path, perr)
+		return nil, fmt.Errorf("walk %s: %w", p, perr)
 	}
 	return newDirFD(sub), nil
 }
 
-// reopenDir opens dir again from the root, one component at a time.
-func reopenDir(root *dirFD, dir string) (*dirFD, error) {
-	d := root.acquire()
-	for c := range strings.SplitSeq(dir, "/") {
-		sub, err := openDir(d.fd, c, dir)
+// reopen opens the directory at depth (the one at w.path) again, from
+// the nearest ancestor whose descriptor is held: at most maxHeldDirs
+// openat calls.
+func (w *walker) reopen(depth int) (*dirFD, error) {
+	k := depth - 1
+	for w.held[k] == nil {
+		k--
+	}
+	d := w.held[k].acquire()
+	for _, c := range w.comps[k:depth] {
+		sub, err := openDir(d.fd, c, func(string) string { return w.dirName() })
 		d.release()
 		if err != nil {
 			return nil, err
@@ -181,6 +232,30 @@ func reopenDir(root *dirFD, dir string) (*dirFD, error) {
 		d = sub
 	}
 	return d, nil
+}
+
+// maxLinkTarget bounds a symlink target (PATH_MAX).
+const maxLinkTarget = 4096
+
+// readlinkAt returns the target of the symlink name in the directory fd,
+// called path in the walk; it is read, never followed.
+func readlinkAt(fd int, name, path string) (string, error) {
+	buf := make([]byte, maxLinkTarget+1)
+	var n int
+	err := ignoringEINTR(func() (err error) { n, err = unix.Readlinkat(fd, name, buf); return err })
+	switch {
+	case errors.Is(err, unix.EINVAL):
+		return "", fmt.Errorf("walk %s: %w: no longer a symlink", path, ErrChanged)
+	case err != nil:
+		return "", fmt.Errorf("walk %s: %w", path, &fs.PathError{Op: "readlinkat", Path: path, Err: err})
+	case n > maxLinkTarget:
+		return "", fmt.Errorf("walk %s: symlink target longer than %d bytes", path, maxLinkTarget)
+	}
+	t := string(buf[:n])
+	if err := checkTarget(t); err != nil {
+		return "", fmt.Errorf("walk %s: %w", path, err)
+	}
+	return t, nil
 }
 
 // fileAt hashes the file name in directory d, f.Name in the walk: it opens

@@ -158,7 +158,11 @@ func TestSumsAgreesWithDigestAndRoot(t *testing.T) {
 		{Files: []File{{Name: "a", SHA256: strings.Repeat("1", 64)}, {Name: "b/c", SHA256: strings.Repeat("2", 64)}, {Name: "d", SHA256: strings.Repeat("3", 64)}}},
 	} {
 		got := s.Sums()
-		if string(got.Manifest) != string(s.Manifest()) || got.Digest != s.Digest() || got.Root != s.Root() {
+		var buf bytes.Buffer
+		if err := s.WriteManifest(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != string(s.Manifest()) || got.Digest != s.Digest() || got.Root != s.Root() || got.Size != int64(buf.Len()) || got.Count != len(s.Files) {
 			t.Fatalf("Sums %+v disagrees with Manifest/Digest/Root for %d files", got, len(s.Files))
 		}
 	}

@@ -62,6 +62,39 @@ func MerkleRoot(leaves [][]byte) [32]byte {
 	return level[0]
 }
 
+// MerkleStack computes the RFC 9162 Merkle Tree Hash of leaves added one
+// at a time, keeping one subtree root per set bit of the count: the same
+// left-full tree as MerkleRoot, in logarithmic memory.
+type MerkleStack struct {
+	nodes [][32]byte // roots of complete subtrees, largest first
+	count uint64
+}
+
+// Add adds the leaf hash lh (see leafHash).
+func (m *MerkleStack) Add(lh [32]byte) {
+	m.nodes = append(m.nodes, lh)
+	// Each trailing one bit of the old count closes a complete subtree.
+	for c := m.count; c&1 == 1; c >>= 1 {
+		n := len(m.nodes)
+		m.nodes[n-2] = nodeHash(m.nodes[n-2], m.nodes[n-1])
+		m.nodes = m.nodes[:n-1]
+	}
+	m.count++
+}
+
+// Root returns the Merkle Tree Hash of the leaves added: sha256("") for
+// none.
+func (m *MerkleStack) Root() [32]byte {
+	if len(m.nodes) == 0 {
+		return sha256.Sum256(nil)
+	}
+	r := m.nodes[len(m.nodes)-1]
+	for i := len(m.nodes) - 2; i >= 0; i-- {
+		r = nodeHash(m.nodes[i], r)
+	}
+	return r
+}
+
 // splitPoint returns the largest power of two strictly less than n (n >= 2).
 func splitPoint(n int) int {
 	return 1 << (bits.Len(uint(n-1)) - 1)

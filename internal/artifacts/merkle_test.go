@@ -133,3 +133,18 @@ func TestInclusionProofIndex(t *testing.T) {
 		t.Errorf("InclusionProof(no leaves, 0): err = %v, want ErrIndex", err)
 	}
 }
+
+// TestMerkleStackAgrees: the streaming root equals MerkleRoot for every
+// size up to 130 (all the carry patterns of the first powers of two).
+func TestMerkleStackAgrees(t *testing.T) {
+	var leaves [][]byte
+	var m MerkleStack
+	for n := 0; n <= 130; n++ {
+		if got, want := m.Root(), MerkleRoot(leaves); got != want {
+			t.Fatalf("%d leaves: stack root %x, want %x", n, got, want)
+		}
+		l := []byte(fmt.Sprintf("leaf %d\n", n))
+		leaves = append(leaves, l)
+		m.Add(leafHash(l))
+	}
+}

@@ -45,6 +45,16 @@ func (s *Set) Validate() error {
 		default:
 			return fmt.Errorf("%w: skipped[%d] %q: unknown kind %q", ErrInvalidSet, i, k.Name, k.Kind)
 		}
+		switch {
+		case k.Kind == KindSymlink:
+			// No target (a bundle from before targets were attested)
+			// is valid; it differs from any link on disk.
+			if err := checkTarget(k.Target); k.Target != "" && err != nil {
+				return fmt.Errorf("%w: skipped[%d] %q: %w", ErrInvalidSet, i, k.Name, err)
+			}
+		case k.Target != "":
+			return fmt.Errorf("%w: skipped[%d] %q: a %s has no target", ErrInvalidSet, i, k.Name, k.Kind)
+		}
 		if names[k.Name] {
 			return fmt.Errorf("%w: %q is both a file and a skipped entry", ErrInvalidSet, k.Name)
 		}

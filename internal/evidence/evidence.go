@@ -88,6 +88,8 @@ type Verification struct {
 	Verified bool           `json:"verified"`
 	Failed   []string       `json:"failed"` // ids of failed checks, decision.admissible aside, in order, once each
 	Checks   []verify.Check `json:"checks"`
+	// Failures are the failed checks behind Failed, each one.
+	Failures []verify.Check `json:"-"`
 }
 
 // Envelope is what one envelope of the bundle says, and how far it is
@@ -97,7 +99,7 @@ type Envelope struct {
 	Trust      Trust               `json:"trust"`
 	Signatures []Signature         `json:"signatures"`
 	Decision   policy.Decision     `json:"decision"`
-	Decider    string              `json:"decider"` // the message of the rule that decided, "" for ALLOW
+	Decider    string              `json:"decider"` // why: the deciding rules and the run's cause (policy.Explain), "" for ALLOW
 	Rules      []Rule              `json:"rules"`
 	Metrics    policy.Metrics      `json:"metrics"`
 	Policy     PolicyRef           `json:"policy"`

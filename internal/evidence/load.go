@@ -73,7 +73,7 @@ func Load(ctx context.Context, path string, opts Options) (*Evidence, error) {
 	defer root.Close()
 	if len(opts.Keys) > 0 {
 		rep, err := verify.Bundle(ctx, data, verify.Options{Keys: opts.Keys, Threshold: 1, Artifacts: artifacts.RootFS(root)})
-		if rep == nil {
+		if rep == nil || ctx.Err() != nil {
 			return nil, fmt.Errorf("verify %s: %w", bundle, err)
 		}
 		ev.applyReport(opts.Keys, rep)
@@ -136,8 +136,8 @@ func decode(line int, env *attest.ParsedEnvelope) (Envelope, error) {
 		Governor:   pred.Governor,
 		AttestedOn: pred.AttestedOn,
 	}
-	if d := (policy.Result{Decision: pred.Decision, Reasons: pred.Reasons}).Decider(); d != nil {
-		e.Decider = d.Message
+	if pred.Decision != policy.Allow || pred.Run.Cause != "" {
+		e.Decider = policy.Explain(pred.Decision, pred.Reasons, pred.Run.Cause)
 	}
 	if len(st.Subject) == 1 {
 		e.Subject = st.Subject[0]
@@ -176,7 +176,7 @@ func rules(pred *attest.Predicate) []Rule {
 // applyReport records what verification found on each envelope.
 func (ev *Evidence) applyReport(trusted []*keys.Public, rep *verify.Report) {
 	v := &ev.Verification
-	v.Checked, v.Verified, v.Checks = true, true, rep.Checks
+	v.Checked, v.Checks = true, rep.Checks
 	seen := map[string]bool{}
 	for _, k := range trusted {
 		if k != nil && !seen[k.ID] {
@@ -184,32 +184,31 @@ func (ev *Evidence) applyReport(trusted []*keys.Public, rep *verify.Report) {
 			v.Keys = append(v.Keys, k.ID)
 		}
 	}
+	v.Verified = rep.Verified()
 	failed := map[string]bool{}
-	for _, c := range rep.Checks {
-		if c.Status == verify.Fail && c.ID != verify.CheckDecisionAdmissible {
-			v.Verified = false
-			if !failed[c.ID] {
-				failed[c.ID] = true
-				v.Failed = append(v.Failed, c.ID)
-			}
+	v.Failures = rep.IntegrityFailures()
+	for _, c := range v.Failures {
+		if !failed[c.ID] {
+			failed[c.ID] = true
+			v.Failed = append(v.Failed, c.ID)
 		}
-		e := ev.envelope(c.Envelope)
+	}
+	for _, es := range rep.Envelopes {
+		e := ev.envelope(es.Line)
 		if e == nil {
 			continue
 		}
-		switch c.ID {
-		case verify.CheckThreshold:
-			e.Trust = Untrusted
-			if c.Status == verify.Pass {
-				e.Trust = Verified
-			}
-		case verify.CheckSignature:
-			if c.Signature < 1 || c.Signature > len(e.Signatures) {
+		e.Trust = Untrusted
+		if es.Trusted {
+			e.Trust = Verified
+		}
+		for _, r := range es.Signatures {
+			if r.Index < 1 || r.Index > len(e.Signatures) {
 				continue
 			}
-			s := &e.Signatures[c.Signature-1]
-			s.KeyID, s.Reason = c.KeyID, c.Reason
-			switch c.Status {
+			s := &e.Signatures[r.Index-1]
+			s.KeyID, s.Reason = r.KeyID, r.Reason
+			switch r.Status {
 			case verify.Pass:
 				s.Status = SigVerified
 			case verify.Fail:
