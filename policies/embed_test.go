@@ -27,6 +27,10 @@ func TestStarterMatchesDefault(t *testing.T) {
 	if d.Name != "cohos-default" {
 		t.Fatalf("default policy is named %q", d.Name)
 	}
+	// Pinning the file policy init writes pins the default.
+	if d.Digest() != s.Digest() {
+		t.Fatalf("starter digest %s, default %s", s.Digest(), d.Digest())
+	}
 }
 
 func TestCopies(t *testing.T) {
@@ -39,8 +43,8 @@ func TestCopies(t *testing.T) {
 
 // The metrics each kind of run reports (see the runner).
 var (
-	commandMetrics = []string{"completed", "exit_code", "wall_seconds", "restarts", "timed_out", "interrupted", "stdout_bytes", "stderr_bytes"}
-	massgenMetrics = []string{"completed", "timed_out", "interrupted", "wall_seconds", "restarts", "answers_total",
+	commandMetrics = []string{"completed", "exit_code", "wall_seconds", "restarts", "timed_out", "interrupted", "stdout_bytes", "stderr_bytes", "isolated"}
+	massgenMetrics = []string{"completed", "isolated", "timed_out", "interrupted", "wall_seconds", "restarts", "answers_total",
 		"answers_per_agent_max", "ignored_votes", "enforcement_retries", "agent_errors", "tokens_in", "tokens_out",
 		"round_latency_p50_seconds", "round_latency_p95_seconds"}
 )
@@ -69,6 +73,7 @@ func TestDefaultDecisions(t *testing.T) {
 		"answers_per_agent_max": policy.Num(2), "ignored_votes": policy.Num(0), "enforcement_retries": policy.Num(0),
 		"agent_errors": policy.Num(0), "tokens_in": policy.Num(5000), "tokens_out": policy.Num(800),
 		"round_latency_p50_seconds": policy.Num(0.4), "round_latency_p95_seconds": policy.Num(0.9),
+		"isolated": policy.Bool(true),
 	}
 	with := func(m policy.Metrics, k string, v policy.Value) policy.Metrics {
 		out := policy.Metrics{}
@@ -87,7 +92,7 @@ func TestDefaultDecisions(t *testing.T) {
 		{"healthy command", policy.Metrics{
 			"completed": policy.Bool(true), "exit_code": policy.Num(0), "wall_seconds": policy.Num(1.2),
 			"restarts": policy.Num(0), "timed_out": policy.Bool(false), "interrupted": policy.Bool(false),
-			"stdout_bytes": policy.Num(120), "stderr_bytes": policy.Num(0)}, policy.Allow, ""},
+			"stdout_bytes": policy.Num(120), "stderr_bytes": policy.Num(0), "isolated": policy.Bool(true)}, policy.Allow, ""},
 		{"failing command", policy.Metrics{
 			"completed": policy.Bool(false), "exit_code": policy.Num(1), "wall_seconds": policy.Num(1.2),
 			"restarts": policy.Num(0), "timed_out": policy.Bool(false), "interrupted": policy.Bool(false)}, policy.Refuse, "completed"},
@@ -97,6 +102,7 @@ func TestDefaultDecisions(t *testing.T) {
 		{"answer churn", with(healthyMassGen, "answers_per_agent_max", policy.Num(3)), policy.Marginal, "answers_per_agent_max"},
 		{"one agent error", with(healthyMassGen, "agent_errors", policy.Num(1)), policy.Marginal, "agent_errors"},
 		{"timed out", with(healthyMassGen, "timed_out", policy.Bool(true)), policy.Refuse, "timed_out"},
+		{"not isolated", with(healthyMassGen, "isolated", policy.Bool(false)), policy.Refuse, "isolated"},
 		{"nothing observed", policy.Metrics{}, policy.Refuse, "completed"},
 	}
 	p := parse(t, policies.Default())

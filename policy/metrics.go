@@ -27,7 +27,7 @@ func ParseMetrics(data []byte) (Metrics, error) {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
-		return fail(line(), "", ErrSyntax, "%v", err)
+		return fail(line(), "", ErrSyntax, "not a JSON object of metrics such as {\"completed\": true, \"restarts\": 0}: %v", err)
 	}
 
 	tok, err := dec.Token()

@@ -80,7 +80,11 @@ func decodeDocument(data []byte) (*yaml.Node, *ParseError) {
 		if errors.Is(err, io.EOF) {
 			return nil, fail(0, "", ErrSyntax, "empty document")
 		}
-		return nil, syntaxError(err, 0)
+		perr := syntaxError(err, 0)
+		if isParserProblem(plainMessage(err)) {
+			perr.Line = problemLine(data, perr.Line)
+		}
+		return nil, perr
 	}
 	var next yaml.Node
 	switch err := safeDecode(dec, &next); {
@@ -203,4 +207,56 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// plainMessage is a yaml.v3 error's message without "yaml: line N: ".
+func plainMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if _, text, ok := strings.Cut(rest, ": "); ok {
+			return text
+		}
+	}
+	return msg
+}
+
+// problemLine finds the line a parser error is really about. yaml.v3
+// reports where the enclosing block starts ("while parsing a block
+// collection" at line 5) rather than the line that broke it (a key
+// indented one space too far at line 8). The first k lines of a document
+// whose first k-1 lines parse, but which do not, end at the offending
+// line: a binary search over line counts finds k in O(n log n). Without
+// such a k (the whole input is needed to fail) it returns fallback.
+func problemLine(data []byte, fallback int) int {
+	ends := []int{}
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		ends = append(ends, len(data))
+	}
+	fails := func(k int) bool { // do the first k lines fail to parse?
+		var n yaml.Node
+		dec := yaml.NewDecoder(bytes.NewReader(data[:ends[k-1]]))
+		err := safeDecode(dec, &n)
+		return err != nil && !errors.Is(err, io.EOF)
+	}
+	lo, hi := fallback, len(ends) // fails(hi) holds; search (lo, hi]
+	if lo < 1 || lo > hi || fails(lo) {
+		lo = 0
+	}
+	if hi == 0 || !fails(hi) {
+		return fallback
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }

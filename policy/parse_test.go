@@ -157,3 +157,14 @@ func TestValidate(t *testing.T) {
 }
 
 func posInf() float64 { return math.Inf(1) }
+
+// TestIndentationErrorLine (issue 12): a key indented one space short is
+// reported at its own line, not where its list starts.
+func TestIndentationErrorLine(t *testing.T) {
+	doc := "apiVersion: cohos/v1\nkind: Policy\nname: x\nrules:\n  - metric: completed\n    require: true\n  - metric: restarts\n   marginal: 2\n"
+	_, err := policy.Parse([]byte(doc))
+	var pe *policy.ParseError
+	if !errors.As(err, &pe) || pe.Line != 8 || !errors.Is(err, policy.ErrSyntax) {
+		t.Fatalf("error %v, want a syntax error at line 8", err)
+	}
+}
