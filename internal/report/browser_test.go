@@ -193,25 +193,64 @@ func decodePNG(t *testing.T, path string) image.Image {
 	return img
 }
 
-// TestScreenshot checks the README's screenshot of the demo's MARGINAL
-// run; with -update it takes it again.
+// maxScreenshotDiff is the fraction of pixels in which the committed
+// screenshot may differ from a fresh render of the same run. With the pinned
+// Chromium the render is byte-identical (the fresh key's id is below the
+// fold); the slack is for anti-aliasing, far below what a changed line of
+// text or a changed banner costs (the control differs in 7.5%).
+const maxScreenshotDiff = 0.001
+
+// renderDemo renders the report of the demo MARGINAL run in Chromium.
+func renderDemo(t *testing.T, timeline bool) image.Image {
+	t.Helper()
+	dir, pub := demoRun(t, timeline)
+	t.Chdir(filepath.Dir(dir)) // the page shows relative paths, not the test's temporary ones
+	page, err := filepath.Abs(writeReport(t, filepath.Base(dir), pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "shot.png")
+	chromium(t, page, "--screenshot="+shot)
+	return decodePNG(t, shot)
+}
+
+// pixelDiff returns the fraction of pixels in which a and b differ by more
+// than a little anti-aliasing in some channel (1 when their sizes differ).
+func pixelDiff(a, b image.Image) float64 {
+	ab, bb := a.Bounds(), b.Bounds()
+	if ab.Size() != bb.Size() {
+		return 1
+	}
+	const tolerance = 8 << 8 // of 0xffff per channel
+	differ := 0
+	for y := 0; y < ab.Dy(); y++ {
+		for x := 0; x < ab.Dx(); x++ {
+			r1, g1, b1, a1 := a.At(ab.Min.X+x, ab.Min.Y+y).RGBA()
+			r2, g2, b2, a2 := b.At(bb.Min.X+x, bb.Min.Y+y).RGBA()
+			for _, d := range [][2]uint32{{r1, r2}, {g1, g2}, {b1, b2}, {a1, a2}} {
+				if max(d[0], d[1])-min(d[0], d[1]) > tolerance {
+					differ++
+					break
+				}
+			}
+		}
+	}
+	return float64(differ) / float64(ab.Dx()*ab.Dy())
+}
+
+// TestScreenshot checks the README's screenshot against a fresh render of
+// the demo's MARGINAL run; with -update it stores the fresh render. A
+// control render of another page shows the comparison can fail.
 func TestScreenshot(t *testing.T) {
 	target, err := filepath.Abs(screenshotPath)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fresh := renderDemo(t, true)
 	if *update {
-		dir, pub := demoRun(t, true)
-		t.Chdir(filepath.Dir(dir)) // the page shows relative paths, not the test's temporary ones
-		page, err := filepath.Abs(writeReport(t, filepath.Base(dir), pub))
-		if err != nil {
-			t.Fatal(err)
-		}
-		shot := filepath.Join(t.TempDir(), "shot.png")
-		chromium(t, page, "--screenshot="+shot)
 		var buf bytes.Buffer
 		enc := png.Encoder{CompressionLevel: png.BestCompression}
-		if err := enc.Encode(&buf, decodePNG(t, shot)); err != nil {
+		if err := enc.Encode(&buf, fresh); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
@@ -228,7 +267,20 @@ func TestScreenshot(t *testing.T) {
 	if fi.Size() > maxScreenshot {
 		t.Errorf("%s is %d bytes, want at most %d", screenshotPath, fi.Size(), maxScreenshot)
 	}
-	if err := notBlank(decodePNG(t, target)); err != nil {
+	committed := decodePNG(t, target)
+	if err := notBlank(committed); err != nil {
 		t.Error(err)
+	}
+	d := pixelDiff(committed, fresh)
+	t.Logf("a fresh render differs from %s in %.3f%% of its pixels", screenshotPath, 100*d)
+	if d > maxScreenshotDiff {
+		t.Errorf("%s differs from a fresh render in %.2f%% of its pixels (at most %.2f%%): if the new look is intended, run go test ./internal/report -run TestScreenshot -update",
+			screenshotPath, 100*d, 100*maxScreenshotDiff)
+	}
+	// Control: the same run without a timeline is another page.
+	d = pixelDiff(committed, renderDemo(t, false))
+	t.Logf("control: %.3f%%", 100*d)
+	if d <= maxScreenshotDiff {
+		t.Errorf("control: a render without the timeline differs in only %.2f%% of pixels", 100*d)
 	}
 }

@@ -87,6 +87,7 @@ func demoRun(t testing.TB, timeline bool) (string, *keys.Public) {
 			"restarts": policy.Num(1), "wall_seconds": policy.Num(38.4), "answers_per_agent_max": policy.Num(1),
 			"agent_errors": policy.Num(1), "enforcement_retries": policy.Num(0),
 			"round_latency_p50_seconds": policy.Num(6.1), "round_latency_p95_seconds": policy.Num(8.5),
+			"isolated": policy.Bool(true),
 		},
 		Run: attest.Run{
 			Runner: "massgen", RunnerVersion: "0.1.40",

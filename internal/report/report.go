@@ -14,14 +14,18 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"html/template"
 	"io"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
+	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/internal/evidence"
 	"cohos.dev/cohos/policy"
 )
@@ -138,7 +142,12 @@ func build(ev *evidence.Evidence, opts Options) page {
 	case ev.Timeline == nil:
 		p.TimelineNote = "no MassGen timeline in this run"
 	default:
-		p.Timeline = drawTimeline(ev.Timeline)
+		var start, end time.Time
+		if len(ev.Envelopes) > 0 {
+			start, _ = time.Parse(time.RFC3339Nano, ev.Envelopes[0].Run.StartedOn)
+			end, _ = time.Parse(time.RFC3339Nano, ev.Envelopes[0].Run.FinishedOn)
+		}
+		p.Timeline = drawTimelineSpan(ev.Timeline, start, end)
 		if !ev.TimelineAttested {
 			p.TimelineNote = "massgen_timeline.json is not in the attested artifact set or has changed since it was signed"
 		}
@@ -212,22 +221,32 @@ func envelope(ev *evidence.Evidence, e evidence.Envelope, opts Options) envelope
 
 func runRows(e evidence.Envelope) [][2]string {
 	r := e.Run
-	exit := ""
+	exit, exitLabel := "", "exit code"
 	if r.ExitCode != nil {
 		exit = fmt.Sprint(*r.ExitCode)
+		if *r.ExitCode == -1 {
+			exit = "-1 (stopped by a signal)"
+		}
+	}
+	if r.Runner == "massgen" {
+		// MassGen exits 0 on its own timeout and when every agent failed:
+		// its exit code is evidence, not the verdict.
+		exitLabel = "massgen exit code"
 	}
 	rows := [][2]string{
+		{"cause", r.Cause},
 		{"run id", r.ID},
 		{"runner", r.Runner},
 		{"runner version", r.RunnerVersion},
 		{"models", strings.Join(r.Models, ", ")},
 		{"base URL", r.BaseURL},
-		{"question", digest(r.QuestionDigest)},
+		{"question", question(r)},
+		{"question digest", digest(r.QuestionDigest)},
 		{"config", digest(r.ConfigDigest)},
 		{"argv", strings.Join(r.Argv, " ")},
 		{"started", r.StartedOn},
 		{"finished", r.FinishedOn},
-		{"exit code", exit},
+		{exitLabel, exit},
 		{"problems", strings.Join(r.Problems, "; ")},
 		{"attested", e.AttestedOn},
 		{"governor", strings.TrimSpace(e.Governor.Name + " " + e.Governor.Version)},
@@ -239,6 +258,20 @@ func runRows(e evidence.Envelope) [][2]string {
 		}
 	}
 	return out
+}
+
+// question is the question text when it was recorded: the last argv
+// element of a MassGen run whose SHA-256 is the attested question digest.
+func question(r attest.Run) string {
+	if r.Runner != "massgen" || len(r.Argv) == 0 || r.QuestionDigest["sha256"] == "" {
+		return ""
+	}
+	q := r.Argv[len(r.Argv)-1]
+	sum := sha256.Sum256([]byte(q))
+	if hex.EncodeToString(sum[:]) != r.QuestionDigest["sha256"] {
+		return ""
+	}
+	return q
 }
 
 func digest(d map[string]string) string {

@@ -46,7 +46,7 @@ func TestRender(t *testing.T) {
 			dir:  dir,
 			want: []string{
 				`<div class="decision">MARGINAL</div>`,
-				`<div class="why">agent_errors 1 &gt; marginal 0</div>`,
+				`<div class="why">agent_errors 1 &gt; marginal 0; round_latency_p95_seconds 8.5 &gt; marginal 3</div>`,
 				`<strong>Signatures not checked.</strong>`,
 				`banner marginal unverified`,
 				`claimed by the bundle: signatures not checked`,

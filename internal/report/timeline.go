@@ -29,6 +29,7 @@ type timelineView struct {
 	Markers                                             []tlMarker
 	Ticks                                               []tick
 	Summary                                             string
+	Errors                                              []string // error and timeout events, as text
 	Start                                               string
 	Legend                                              []legendItem
 }
@@ -76,8 +77,21 @@ func eventClass(typ string) string {
 }
 
 func drawTimeline(t *massgen.Timeline) *timelineView {
+	return drawTimelineSpan(t, time.Time{}, time.Time{})
+}
+
+// drawTimelineSpan draws t over the whole run, from start to end when they
+// are known (the run record's startedOn and finishedOn): a run that spent
+// most of its time waiting shows that, not only its few events.
+func drawTimelineSpan(t *massgen.Timeline, start, end time.Time) *timelineView {
 	rows, index := timelineRows(t)
 	t0, t1 := timeRange(t)
+	if !start.IsZero() && (t0.IsZero() || start.Before(t0)) {
+		t0 = start
+	}
+	if end.After(t1) {
+		t1 = end
+	}
 	span := math.Max(t1.Sub(t0).Seconds(), 1)
 	plotW := tlWidth - tlLabelW - tlRight
 	x := func(at time.Time) float64 {
@@ -122,6 +136,10 @@ func drawTimeline(t *massgen.Timeline) *timelineView {
 		title := fmt.Sprintf("%s · %s · +%.1f s", agent, e.Type, e.Time.Sub(t0).Seconds())
 		if e.Detail != "" {
 			title += " · " + e.Detail
+		}
+		if class == "error" || class == "timeout" {
+			// In text too: tooltips are invisible in print and screenshots.
+			v.Errors = append(v.Errors, fmt.Sprintf("+%.1f s · %s · %s", e.Time.Sub(t0).Seconds(), agent, orDash(e.Detail)))
 		}
 		v.Markers = append(v.Markers, tlMarker{D: shape(class, x(e.Time), rows[index[agent]].MidY), Class: class, Title: title})
 	}
@@ -272,4 +290,11 @@ func shape(class string, cx, cy float64) string {
 		return b.String() + "Z"
 	}
 	return p("M%v %va%v %v 0 1 0 %v 0a%v %v 0 1 0 %v 0", cx-r, cy, r, r, 2*r, r, r, -2*r)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(no message)"
+	}
+	return s
 }

@@ -18,6 +18,7 @@ const (
 	fail500
 	fail503
 	failCut
+	failEmpty // HTTP 200 with an empty stream (empty-200, llama-cpp-python)
 )
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +32,19 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, *e)
 		return
 	}
+	if n := promptTokens(req); s.q.contextLimit && n > s.opts.ContextTokens {
+		s.count(func(st *Stats) { st.Rejected++; st.TooLong++ })
+		writeContextError(w, n, s.opts.ContextTokens)
+		return
+	}
 	s.count(func(st *Stats) { st.Chat++ })
+	var interrupted <-chan struct{}
+	if s.q.interrupt {
+		var leave func()
+		interrupted, leave = s.enterFlight()
+		defer leave()
+	}
+	req = s.withoutTools(req)
 	roll, nonce := s.draw()
 	switch s.failureFor(roll, req.Stream) {
 	case fail500:
@@ -42,18 +55,26 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		s.count(func(st *Stats) { st.Failed++ })
 		writeError(w, http.StatusServiceUnavailable, errBody("scripted failure: the substrate is overloaded", "server_error", "", "substrate_scripted_unavailable"))
 		return
+	case failEmpty:
+		s.count(func(st *Stats) { st.Failed++ })
+		writeEmptyStream(w)
+		return
 	case failCut:
 		rep := decide(s.opts.Profile, readDialogue(req), s.opts.ThrashAnswers, nonce)
 		s.count(func(st *Stats) { st.Cut++ })
 		s.writeStream(w, req, rep, true)
 		return
 	}
-	if s.opts.Profile == Slow {
-		if err := s.opts.Sleep(r.Context(), s.opts.Latency); err != nil {
-			return // the client went away while we waited
-		}
+	cut, gone := s.wait(r, interrupted)
+	if gone {
+		return // the client went away while we waited
 	}
 	rep := decide(s.opts.Profile, readDialogue(req), s.opts.ThrashAnswers, nonce)
+	if cut && req.Stream {
+		s.count(func(st *Stats) { st.Interrupted++ })
+		s.writeStream(w, req, rep, true)
+		return
+	}
 	s.count(func(st *Stats) {
 		switch rep.kind {
 		case replyNewAnswer:
@@ -76,6 +97,10 @@ func (s *Server) failureFor(roll float64, stream bool) failure {
 	switch s.opts.Profile {
 	case Dead:
 		return fail500
+	case Empty200, LlamaCppPython:
+		if stream && roll < s.opts.FlakyRate {
+			return failEmpty
+		}
 	case Flaky:
 		rate := s.opts.FlakyRate
 		if roll >= rate {
@@ -123,7 +148,7 @@ func (s *Server) readChat(w http.ResponseWriter, r *http.Request) (*chatRequest,
 	case len(req.Messages) == 0:
 		e := errBody("messages must be a non-empty array", "invalid_request_error", "messages", "")
 		return nil, http.StatusBadRequest, &e
-	case req.Model != s.model:
+	case req.Model != s.model && !s.q.anyModel:
 		e := errBody(fmt.Sprintf("the model %q does not exist; this substrate serves only %q", req.Model, s.model), "invalid_request_error", "model", "model_not_found")
 		return nil, http.StatusNotFound, &e
 	}

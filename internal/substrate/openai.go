@@ -13,11 +13,12 @@ import (
 // OpenAI-compatible server must accept the sampling parameters it does not
 // act on.
 type chatRequest struct {
-	Model         string         `json:"model"`
-	Messages      []message      `json:"messages"`
-	Stream        bool           `json:"stream"`
-	StreamOptions *streamOptions `json:"stream_options"`
-	Tools         []tool         `json:"tools"`
+	Model         string          `json:"model"`
+	Messages      []message       `json:"messages"`
+	Stream        bool            `json:"stream"`
+	StreamOptions *streamOptions  `json:"stream_options"`
+	Tools         []tool          `json:"tools"`
+	ToolChoice    json.RawMessage `json:"tool_choice"`
 }
 
 type streamOptions struct {
@@ -102,6 +103,7 @@ type chunk struct {
 	SystemFingerprint string        `json:"system_fingerprint"`
 	Choices           []chunkChoice `json:"choices"`
 	Usage             *usage        `json:"usage,omitempty"`
+	Timings           *timings      `json:"timings,omitempty"` // llama-server's extension
 }
 
 type chunkChoice struct {

@@ -26,6 +26,32 @@ const (
 	Flaky Profile = "flaky"
 	// Dead fails every chat request with HTTP 500.
 	Dead Profile = "dead"
+
+	// The quirk profiles play what real OpenAI-compatible servers do
+	// differently from the API (see quirks.go); their script is Stable's.
+
+	// LlamaServer plays llama.cpp's llama-server: any model name is
+	// accepted, the usage chunk (only with include_usage) carries a
+	// non-standard "timings" object, and a prompt longer than
+	// Options.ContextTokens gets a JSON HTTP 400 before any stream.
+	LlamaServer Profile = "llama-server"
+	// NoToolChoice ignores the request's tools unless it sets
+	// tool_choice (MassGen never does) and answers in plain text, as
+	// llama-cpp-python's server does.
+	NoToolChoice Profile = "no-tool-choice"
+	// NoUsage never sends a usage chunk.
+	NoUsage Profile = "no-usage"
+	// Empty200 answers a seeded fraction (Options.FlakyRate) of streamed
+	// requests with HTTP 200 and an empty stream, as llama-cpp-python's
+	// server does when generation fails mid-request.
+	Empty200 Profile = "empty-200"
+	// Interrupt delays every reply by Options.Latency and cuts the
+	// stream in flight when a new request arrives, as llama-cpp-python's
+	// server does unless started with --interrupt_requests False.
+	Interrupt Profile = "interrupt"
+	// LlamaCppPython plays llama-cpp-python's server with its defaults:
+	// NoToolChoice, NoUsage, Empty200 and Interrupt at once.
+	LlamaCppPython Profile = "llama-cpp-python"
 )
 
 // ErrUnknownProfile is returned (wrapped) by ParseProfile and New for a
@@ -39,7 +65,7 @@ var aliases = map[string]Profile{
 
 // Profiles returns every profile in a fixed order.
 func Profiles() []Profile {
-	return []Profile{Stable, Slow, Thrash, Flaky, Dead}
+	return []Profile{Stable, Slow, Thrash, Flaky, Dead, LlamaServer, NoToolChoice, NoUsage, Empty200, Interrupt, LlamaCppPython}
 }
 
 // ParseProfile returns the profile named s (case-insensitive, surrounding
@@ -94,6 +120,18 @@ func (p Profile) Description() string {
 		return "like stable, but a seeded fraction of requests fail with HTTP 500/503 or a cut stream"
 	case Dead:
 		return "every chat request fails with HTTP 500; MassGen's agents all fail"
+	case LlamaServer:
+		return "like stable, on llama-server's wire: any model name, usage with timings, HTTP 400 beyond --context-tokens"
+	case NoToolChoice:
+		return "ignores tools unless tool_choice is set (MassGen never sets it): plain-text replies, every agent fails"
+	case NoUsage:
+		return "like stable, but never sends a usage chunk (MassGen estimates tokens)"
+	case Empty200:
+		return "like stable, but a seeded fraction of requests get HTTP 200 with an empty stream"
+	case Interrupt:
+		return "like slow, but a new request cuts the stream in flight (incomplete chunked read)"
+	case LlamaCppPython:
+		return "llama-cpp-python's server defaults: no-tool-choice, no-usage, empty-200 and interrupt at once"
 	}
 	return ""
 }

@@ -61,6 +61,7 @@ type dialogue struct {
 	voteEnum     []string
 	answers      map[string]int // anonymous agent id -> highest answer number listed
 	ownAnswer    string         // the presenter's own answer in a final presentation
+	synthesis    *synthesis     // a synthesize presentation (see synthesis.go), nil if not
 }
 
 // maxAnswer returns the highest answer number listed for any agent.
@@ -109,6 +110,11 @@ func readDialogue(req *chatRequest) dialogue {
 		}
 		if sm := ownAnswer.FindStringSubmatch(txt); sm != nil {
 			d.ownAnswer = sm[1]
+		}
+		if m.Role == "user" {
+			if syn, ok := readSynthesis(txt); ok {
+				d.synthesis = &syn
+			}
 		}
 		for _, sm := range answerLabel.FindAllStringSubmatch(txt, -1) {
 			n, err := strconv.Atoi(sm[2])
@@ -191,6 +197,10 @@ func decide(p Profile, d dialogue, thrashK int, nonce uint32) reply {
 		"agent_id": d.voteTarget(),
 		"reason":   fmt.Sprintf("[%s] scripted vote for the lowest answered agent", model),
 	})
+	if d.synthesis != nil && !d.hasVote {
+		// A synthesize presentation (tools: new_answer or none).
+		return synthesize(p, d)
+	}
 	switch {
 	case d.hasNewAnswer && d.hasVote:
 		if len(d.answers) == 0 {

@@ -1,7 +1,10 @@
 // Package substrate is a scripted stand-in for an OpenAI-compatible model
 // server, for rehearsing governed MassGen runs without a model.
 //
-// It is not a model. Each profile (stable, slow, thrash, flaky, dead) is a
+// It is not a model. Each profile (stable, slow, thrash, flaky, dead, and
+// the quirk profiles that play real servers' departures from the API:
+// llama-server, no-tool-choice, no-usage, empty-200, interrupt,
+// llama-cpp-python) is a
 // script that reads the shape of MassGen's coordination requests (which
 // workflow tools are offered, which answers are listed) and replies with a
 // new_answer or vote tool call or with plain text, so that a real MassGen
@@ -62,6 +65,10 @@ type Options struct {
 	FlakyRate float64
 	// Now is the clock for the "created" fields; nil means time.Now.
 	Now func() time.Time
+	// ContextTokens is the llama-server profile's context size: a prompt
+	// estimated (at four bytes a token) beyond it gets HTTP 400. 0 means
+	// DefaultContextTokens; other profiles ignore it.
+	ContextTokens int
 	// Sleep waits d or until ctx is done, returning ctx.Err() then; nil
 	// means a timer. Tests inject it to observe the slow profile's delay.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -69,20 +76,23 @@ type Options struct {
 
 // Stats counts the requests a Server has handled, by kind.
 type Stats struct {
-	Chat      int // chat-completions requests that passed validation
-	NewAnswer int // replies with a new_answer tool call
-	Vote      int // replies with a vote tool call
-	Text      int // plain-text replies
-	Failed    int // injected HTTP 500/503 failures (flaky, dead)
-	Cut       int // streams cut before completion (flaky)
-	Models    int // GET /v1/models and /v1/models/{id}
-	Rejected  int // 4xx responses: bad JSON, missing fields, bad route or method
+	Chat        int // chat-completions requests that passed validation
+	NewAnswer   int // replies with a new_answer tool call
+	Vote        int // replies with a vote tool call
+	Text        int // plain-text replies
+	Failed      int // injected HTTP 500/503 failures (flaky, dead)
+	Cut         int // streams cut before completion (flaky)
+	Interrupted int // streams cut because a newer request arrived (interrupt, llama-cpp-python)
+	TooLong     int // prompts refused with HTTP 400 as longer than the context (llama-server)
+	Models      int // GET /v1/models and /v1/models/{id}
+	Rejected    int // 4xx responses: bad JSON, missing fields, bad route or method
 }
 
 // Server is the scripted model server. It implements http.Handler, holds
 // no global state and is safe for concurrent requests.
 type Server struct {
 	opts  Options
+	q     quirks
 	model string
 	mux   *http.ServeMux
 
@@ -90,6 +100,8 @@ type Server struct {
 	rng   *rand.Rand
 	seq   uint64
 	stats Stats
+	// inflight is closed when a newer chat request arrives (interrupt quirk).
+	inflight chan struct{}
 }
 
 // New returns a Server for opts. An invalid profile gives an error wrapping
@@ -104,6 +116,8 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: negative latency %v", ErrBadOptions, opts.Latency)
 	case opts.ThrashAnswers < 0:
 		return nil, fmt.Errorf("%w: negative thrash answers %d", ErrBadOptions, opts.ThrashAnswers)
+	case opts.ContextTokens < 0:
+		return nil, fmt.Errorf("%w: negative context tokens %d", ErrBadOptions, opts.ContextTokens)
 	case !(opts.FlakyRate >= 0 && opts.FlakyRate <= 1):
 		return nil, fmt.Errorf("%w: flaky rate %v outside [0, 1]", ErrBadOptions, opts.FlakyRate)
 	}
@@ -112,6 +126,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.ThrashAnswers == 0 {
 		opts.ThrashAnswers = DefaultThrashAnswers
+	}
+	if opts.ContextTokens == 0 {
+		opts.ContextTokens = DefaultContextTokens
 	}
 	if opts.FlakyRate == 0 {
 		opts.FlakyRate = DefaultFlakyRate
@@ -124,6 +141,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:  opts,
+		q:     opts.Profile.quirks(),
 		model: opts.Profile.Model(),
 		rng:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x636f686f73)), // "cohos"
 	}

@@ -48,11 +48,14 @@ func (s *Server) writeStream(w http.ResponseWriter, req *chatRequest, rep reply,
 		}
 	}
 	events = append(events, with(delta{}, &finish))
-	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage {
+	if req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !s.q.noUsage {
 		u := s.usage(req, rep)
 		c := base
 		c.Choices = []chunkChoice{}
 		c.Usage = &u
+		if s.q.timings {
+			c.Timings = fakeTimings(u)
+		}
 		events = append(events, c)
 	}
 
