@@ -3,9 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"os"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/spf13/cobra"
 
 	"cohos.dev/cohos/attest"
@@ -13,13 +11,13 @@ import (
 )
 
 func newAttestCmd() *cobra.Command {
+	pws := passwordSource{fd: -1}
 	var (
-		signKeys     []string
-		policyPath   string
-		metricsPath  string
-		runID        string
-		passwordFile string
-		force        bool
+		signKeys    []string
+		policyPath  string
+		metricsPath string
+		runID       string
+		force       bool
 	)
 	c := &cobra.Command{
 		Use:   "attest DIR --sign KEY --metrics M.json [--policy P]",
@@ -42,7 +40,7 @@ the evidence could not be written.`,
 			if err != nil {
 				return inputError(err)
 			}
-			mb, err := os.ReadFile(metricsPath)
+			mb, err := readInput(c.InOrStdin(), metricsPath, policy.MaxInputSize)
 			if err != nil {
 				return inputError(err)
 			}
@@ -50,7 +48,7 @@ the evidence could not be written.`,
 			if err != nil {
 				return inputError(fmt.Errorf("%s: %w", metricsPath, err))
 			}
-			signers, err := loadSigners(signKeys, passwordFile)
+			signers, err := loadSigners(signKeys, pws, c.ErrOrStderr())
 			if err != nil {
 				return inputError(err)
 			}
@@ -58,36 +56,27 @@ the evidence could not be written.`,
 				Policy:  pol,
 				Metrics: metrics,
 				Run:     attest.Run{ID: runID, Runner: "external"},
-				Signers: dsseSigners(signers),
+				Signers: signers,
 				Force:   force,
 			})
 			if errors.Is(err, attest.ErrBundleExists) {
-				fmt.Fprintln(c.ErrOrStderr(), "cohos: hint: use --force to replace the existing bundle")
+				return withHint(inputError(err), "use --force to replace the existing bundle")
 			}
 			if err != nil {
 				return inputError(err)
 			}
-			renderDecisionLine(c.OutOrStdout(), res.Evaluation, res.Bundle)
+			renderDecisionLine(c.OutOrStdout(), res.Evaluation, "", res.Bundle)
 			return withCode(decisionCode(res.Evaluation.Decision))
 		},
 	}
 	f := c.Flags()
 	f.StringArrayVar(&signKeys, "sign", nil, "private key to sign with (repeatable: one signature per key)")
 	f.StringVar(&policyPath, "policy", "", "policy file (default: the built-in default policy)")
-	f.StringVar(&metricsPath, "metrics", "", "metrics: a flat JSON object of numbers and booleans")
+	f.StringVar(&metricsPath, "metrics", "", "metrics: a flat JSON object of numbers and booleans (\"-\" for standard input)")
 	f.StringVar(&runID, "run-id", "", "run id recorded in the attestation (default: DIR's name)")
-	f.StringVar(&passwordFile, "password-file", "", "file holding the password of encrypted keys (default: $COHOS_PASSWORD)")
+	pws.register(f, "file holding the password of encrypted keys (default: $COHOS_PASSWORD)")
 	f.BoolVar(&force, "force", false, "replace an existing bundle")
 	return c
-}
-
-// dsseSigners converts loaded keys to the DSSE signer interface.
-func dsseSigners[S dsse.Signer](in []S) []dsse.Signer {
-	out := make([]dsse.Signer, len(in))
-	for i, s := range in {
-		out[i] = s
-	}
-	return out
 }
 
 // decisionCode maps a decision to the process exit code.

@@ -1,87 +1,188 @@
 package cmd
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 
+	"cohos.dev/cohos/internal/ocipack"
 	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/keys"
-	"cohos.dev/cohos/policy"
 )
 
-// ciExample is what a CI example file says about the gate.
-type ciExample struct {
-	line   string // the `cohos verify` command
-	bundle string // the BUNDLE variable
-	junit  string // the JUnit file the CI system publishes
+// The CI examples are run here as their CI systems would run them: every
+// shell step of the producer and gate jobs, in order, with a fresh
+// workspace per job, against a real registry (docker-registry with HTTP
+// Basic auth, so the docker config file the examples write is what
+// authenticates), handing over only what the example hands over (the
+// registry, artifacts, job outputs). Steps that are actions are emulated:
+// checkout copies the project, the artifact actions copy files, the JUnit
+// report action parses the report as the CI system would render it. The
+// install step is skipped here (TestCIExampleInstall runs it against a local
+// module proxy) and cohos comes from this build; push, verify and pull get
+// --plain-http.
+
+const ciUser, ciPassword = "ci-bot", "s3cret-token"
+
+// ciProject is the project the producer checks out; `make test` is the
+// governed job. It leaves a hidden file among the artifacts, which an
+// artifact upload would drop: the evidence must still verify.
+func ciProject(t *testing.T, fail bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	body := "test:\n\tmkdir -p \"$$COHOS_ARTIFACTS/.trace\"\n\techo traced > \"$$COHOS_ARTIFACTS/.trace/log\"\n\techo ok\n"
+	if fail {
+		body += "\texit 1\n"
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Makefile"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
-// githubExample reads the workflow's gate job.
-func githubExample(t *testing.T, path string) ciExample {
+const ciPolicy = "apiVersion: cohos/v1\nkind: Policy\nname: ci\nrules:\n  - {metric: completed, require: true}\n"
+
+// ciEnv is what every job has: a PATH with cohos (from this test binary,
+// with --plain-http added for registry commands) and a home of its own.
+type ciEnv struct {
+	bin      string
+	key      string // private key PEM
+	pub      string // public key PEM
+	reg      *testkit.Registry
+	evidence string // HOST/OWNER/REPO
+}
+
+func newCIEnv(t *testing.T) *ciEnv {
 	t.Helper()
-	var wf struct {
-		Jobs map[string]struct {
-			Env   map[string]string `yaml:"env"`
-			Steps []struct {
-				Run  string            `yaml:"run"`
-				With map[string]string `yaml:"with"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
+	real, err := exec.LookPath("cohos")
+	if err != nil {
+		t.Fatalf("cohos (this test binary) not on PATH: %v", err)
 	}
-	readYAML(t, path, &wf)
-	var ex ciExample
-	for _, job := range wf.Jobs {
-		for _, s := range job.Steps {
-			if strings.HasPrefix(s.Run, "cohos verify ") {
-				ex.line, ex.bundle = s.Run, job.Env["BUNDLE"]
-			}
-			if strings.HasSuffix(s.With["path"], ".xml") {
-				ex.junit = s.With["path"]
-			}
+	docker, _, err := testkit.RegistryBinaries(testkit.RepoRoot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := testkit.StartRegistryAuth(docker, t.TempDir(), ciUser, ciPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Stop)
+	bin := t.TempDir()
+	wrapper := "#!/bin/sh\ncase \"$1\" in push|verify|pull) exec '" + real + "' \"$@\" --plain-http ;; esac\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "cohos"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keyDir := t.TempDir()
+	sh := exec.Command(real, "keys", "generate", "--out", filepath.Join(keyDir, "k"))
+	sh.Env = append(os.Environ(), "COHOS_PASSWORD=")
+	if out, err := sh.CombinedOutput(); err != nil {
+		t.Fatalf("keys generate: %v\n%s", err, out)
+	}
+	key, _ := os.ReadFile(filepath.Join(keyDir, "k.pem"))
+	pub, _ := os.ReadFile(filepath.Join(keyDir, "k.pub"))
+	if _, err := keys.ParsePublic(pub); err != nil {
+		t.Fatal(err)
+	}
+	return &ciEnv{bin: bin, key: string(key), pub: string(pub), reg: reg, evidence: reg.Addr + "/team/project/cohos-evidence"}
+}
+
+// jobDirs makes a fresh runner for one job: workspace, temp and home.
+func (e *ciEnv) jobDirs(t *testing.T) (work, tmp, home string) {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range []string{"work", "tmp", "home"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return ex
+	return filepath.Join(root, "work"), filepath.Join(root, "tmp"), filepath.Join(root, "home")
 }
 
-// gitlabExample reads the GitLab jobs (every top-level key but stages).
-func gitlabExample(t *testing.T, path string) ciExample {
-	t.Helper()
-	var top map[string]yaml.Node
-	readYAML(t, path, &top)
-	var ex ciExample
-	for name, node := range top {
-		if name == "stages" {
+// baseEnv is the process environment of a job, without the host's CI and
+// docker settings.
+func (e *ciEnv) baseEnv(home, tmp string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "GITHUB_") || strings.HasPrefix(k, "CI_") || k == "DOCKER_CONFIG" || k == "HOME" || k == "PATH" || k == "TMPDIR" || k == "COHOS_PASSWORD" {
 			continue
 		}
-		var job struct {
-			Stage     string            `yaml:"stage"`
-			Image     string            `yaml:"image"`
-			Variables map[string]string `yaml:"variables"`
-			Script    []string          `yaml:"script"`
-			Artifacts struct {
-				When    string `yaml:"when"`
-				Reports struct {
-					JUnit string `yaml:"junit"`
-				} `yaml:"reports"`
-			} `yaml:"artifacts"`
-		}
-		if err := node.Decode(&job); err != nil {
-			t.Fatalf("%s: job %s: %v", path, name, err)
-		}
-		for _, line := range job.Script {
-			if strings.HasPrefix(line, "cohos verify ") {
-				ex.line, ex.bundle, ex.junit = line, job.Variables["BUNDLE"], job.Artifacts.Reports.JUnit
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+home, "TMPDIR="+tmp, "PATH="+e.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// runShell runs a job's script with bash -eo pipefail (as both CI systems
+// do) and returns its exit code and output.
+func runShell(t *testing.T, dir string, env []string, script string) (int, string) {
+	t.Helper()
+	sh := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script)
+	sh.Dir, sh.Env = dir, env
+	out, err := sh.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+// junitResult parses a JUnit report as the CI system's renderer would.
+func junitResult(t *testing.T, path string) (tests, failures int, failed []string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no JUnit report to render: %v", err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s does not parse: %v", path, err)
+	}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Failure != nil {
+				failed = append(failed, c.Name)
 			}
 		}
 	}
-	return ex
+	sort.Strings(failed)
+	return doc.Tests, doc.Failures, failed
+}
+
+var ghExpr = regexp.MustCompile(`\$\{\{\s*([^}]+?)\s*\}\}`)
+
+// expand replaces ${{ expr }} from ctx; an expression the emulation does not
+// know fails the test, so the examples use only what is checked here.
+func expand(t *testing.T, s string, ctx map[string]string) string {
+	t.Helper()
+	return ghExpr.ReplaceAllStringFunc(s, func(m string) string {
+		k := ghExpr.FindStringSubmatch(m)[1]
+		v, ok := ctx[k]
+		if !ok {
+			t.Fatalf("the example uses ${{ %s }}, which the emulation does not provide", k)
+		}
+		return v
+	})
 }
 
 func readYAML(t *testing.T, path string, v any) {
@@ -95,94 +196,58 @@ func readYAML(t *testing.T, path string, v any) {
 	}
 }
 
-// TestCIExamples runs the exact `cohos verify` line of each CI example in
-// a shell, as the CI system would, against real signed bundles: ALLOW
-// passes the gate, anything else fails it, and the JUnit file the example
-// publishes is written and parses.
-func TestCIExamples(t *testing.T) {
-	examples := map[string]ciExample{
-		"github-actions.yml": githubExample(t, "../examples/ci/github-actions.yml"),
-		"gitlab-ci.yml":      gitlabExample(t, "../examples/ci/gitlab-ci.yml"),
-	}
-	signer, pub := testkit.Key(t, keys.Ed25519)
-	pem, err := keys.EncodePublic(pub)
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		name     string
-		decision policy.Decision
-		tamper   bool
-		want     int
-	}{
-		{"ALLOW passes", policy.Allow, false, 0},
-		{"tampered fails", policy.Allow, true, 1},
-		{"REFUSE fails", policy.Refuse, false, 1},
-		{"MARGINAL fails", policy.Marginal, false, 3},
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	for file, ex := range examples {
-		if ex.line == "" || ex.bundle == "" || ex.junit == "" {
-			t.Fatalf("%s: gate line %q, BUNDLE %q, JUnit %q: want all three", file, ex.line, ex.bundle, ex.junit)
-		}
-		if !strings.Contains(ex.line, "--junit "+ex.junit) {
-			t.Errorf("%s: the gate writes a JUnit file other than the published %s", file, ex.junit)
-		}
-		for _, tc := range cases {
-			t.Run(file+"/"+tc.name, func(t *testing.T) {
-				work := t.TempDir()
-				run := testkit.RunDir(t)
-				evidence := filepath.Join(work, filepath.Dir(ex.bundle))
-				if err := os.Rename(run, evidence); err != nil {
-					t.Fatal(err)
-				}
-				testkit.Attest(t, evidence, tc.decision, signer)
-				if tc.tamper {
-					if err := os.WriteFile(filepath.Join(evidence, "artifacts", "answer.txt"), []byte("5\n"), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := os.MkdirAll(filepath.Join(work, "ci"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(work, "ci", "cohos.pub"), pem, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				sh := exec.Command("sh", "-c", ex.line)
-				sh.Dir = work
-				sh.Env = append(os.Environ(), "BUNDLE="+ex.bundle, "GITHUB_STEP_SUMMARY="+filepath.Join(work, "summary.md"))
-				out, err := sh.CombinedOutput()
-				code := 0
-				var ee *exec.ExitError
-				if errors.As(err, &ee) {
-					code = ee.ExitCode()
-				} else if err != nil {
-					t.Fatal(err)
-				}
-				if code != tc.want {
-					t.Fatalf("%s exited %d, want %d:\n%s", ex.line, code, tc.want, out)
-				}
-				checkJUnit(t, filepath.Join(work, ex.junit), tc.want != 0)
-				if _, err := os.Stat(filepath.Join(work, "summary.md")); err != nil {
-					t.Errorf("no step summary: %v", err)
-				}
-			})
-		}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
-// checkJUnit parses a JUnit file and checks it has failures exactly when
-// the gate failed.
-func checkJUnit(t *testing.T, path string, failed bool) {
+// ciCase is one pipeline: the governed job passes or fails, and the
+// evidence may be tampered with in the registry between the jobs.
+type ciCase struct {
+	name       string
+	fail       bool
+	tamper     bool
+	gate       int      // the registry gate's exit code
+	gateFile   int      // the file gate's exit code
+	junitFails []string // failed checks the rendered report shows (registry gate)
+}
+
+var ciCases = []ciCase{
+	{name: "ALLOW passes", gate: 0, gateFile: 0},
+	{name: "REFUSE fails", fail: true, gate: 1, gateFile: 1, junitFails: []string{"decision.admissible"}},
+	{name: "tampered in the registry fails", tamper: true, gate: 1, gateFile: 0, junitFails: []string{"artifacts.digest", "oci.layer"}},
+}
+
+// tamperLayer changes one byte of the run layer in the registry's storage
+// (the hidden file the governed job wrote); archive is the producer's pack
+// of the same run, which names the layer.
+func (e *ciEnv) tamperLayer(t *testing.T, archive string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	run, err := ocipack.OpenFile(context.Background(), archive)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc junitSuites
-	if err := xml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s does not parse: %v", path, err)
+	defer run.Close()
+	p := e.reg.BlobPath("", run.Layer.Digest.Encoded())
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(doc.Suites) != 1 || doc.Tests == 0 || (doc.Failures > 0) != failed {
-		t.Errorf("%s: %d suites, %d tests, %d failures; want 1 suite, failures %v", path, len(doc.Suites), doc.Tests, doc.Failures, failed)
+	i := strings.Index(string(b), "traced\n")
+	if i < 0 {
+		t.Fatalf("the layer %s has no hidden trace file", p)
+	}
+	b[i] = 'T'
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

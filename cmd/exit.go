@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Exit codes shared by every command (SPEC.md "Exit codes").
@@ -59,6 +60,18 @@ func (e *hintError) Unwrap() error { return e.err }
 
 // withHint attaches a hint line to err.
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
+
+// printDiagnostic is cmd's one way to tell the user what went wrong: the
+// error line "cohos: error: MSG" first, then the line "cohos: hint: HINT"
+// saying how to fix it; each only when not empty.
+func printDiagnostic(w io.Writer, msg, hint string) {
+	if msg != "" {
+		fmt.Fprintf(w, "cohos: error: %s\n", msg)
+	}
+	if hint != "" {
+		fmt.Fprintf(w, "cohos: hint: %s\n", hint)
+	}
+}
 
 // hintOf returns the hint attached anywhere in err's chain, or "".
 func hintOf(err error) string {

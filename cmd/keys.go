@@ -4,22 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/spf13/cobra"
 
+	"cohos.dev/cohos/govern"
 	"cohos.dev/cohos/keys"
 )
 
 // passwordEnv names the environment variable holding the private key
 // password when no --password-file is given.
-const passwordEnv = "COHOS_PASSWORD"
+const passwordEnv = govern.PasswordEnv
 
 // passwordHint tells how to give the password of an encrypted key.
-const passwordHint = "set " + passwordEnv + " or use --password-file"
-
-// maxKeyFileSize bounds how much of a key file is read.
-const maxKeyFileSize = 64 << 10
+const passwordHint = govern.PasswordHint
 
 func newKeysCmd() *cobra.Command {
 	c := &cobra.Command{
@@ -40,7 +38,8 @@ the ` + passwordEnv + ` environment variable.`,
 }
 
 func newKeysGenerateCmd() *cobra.Command {
-	var out, alg, passwordFile string
+	var out, alg string
+	pws := passwordSource{fd: -1}
 	var force bool
 	c := &cobra.Command{
 		Use:   "generate --out PREFIX",
@@ -58,7 +57,7 @@ The private key is encrypted when a password is given (--password-file, or
 			if a != keys.ECDSAP256 && a != keys.Ed25519 {
 				return usageError("unknown algorithm %q: want %s or %s", alg, keys.ECDSAP256, keys.Ed25519)
 			}
-			pw, err := resolvePassword(passwordFile)
+			pw, err := pws.resolve()
 			if err != nil {
 				return inputError(err)
 			}
@@ -68,13 +67,17 @@ The private key is encrypted when a password is given (--password-file, or
 			}
 			if err := keys.WritePair(out, priv, pub, force); err != nil {
 				if errors.Is(err, keys.ErrExists) {
-					return errorWithHint(cmd, err, "use --force to overwrite")
+					return withHint(err, "use --force to overwrite")
 				}
 				return inputError(err)
 			}
 			p, err := keys.ParsePublic(pub)
 			if err != nil {
 				return inputError(err)
+			}
+			if len(pw) == 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "cohos: warning: %s.pem is not encrypted: anyone who can read it can sign as you (and so can a governed job running as you)\n", out)
+				printDiagnostic(cmd.ErrOrStderr(), "", "to encrypt it, set COHOS_PASSWORD (or COSIGN_PASSWORD) or use --password-file")
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s %s.pem %s.pub\n", p.ID, out, out)
 			return err
@@ -84,13 +87,13 @@ The private key is encrypted when a password is given (--password-file, or
 	f.StringVar(&out, "out", "", "write the keys to `PREFIX`.pem and PREFIX.pub")
 	f.StringVar(&alg, "algorithm", string(keys.ECDSAP256), "key algorithm: ecdsa-p256 or ed25519")
 	f.BoolVar(&force, "force", false, "replace existing key files")
-	f.StringVar(&passwordFile, "password-file", "", "encrypt the private key with the first line of `FILE`")
+	pws.register(f, "encrypt the private key with the first line of `FILE`")
 	_ = c.MarkFlagRequired("out")
 	return c
 }
 
 func newKeysIDCmd() *cobra.Command {
-	var passwordFile string
+	pws := passwordSource{fd: -1}
 	c := &cobra.Command{
 		Use:   "id FILE",
 		Short: "Print the id of a public or private key",
@@ -100,11 +103,11 @@ public key or a private key; an encrypted private key needs its password.`,
   COHOS_PASSWORD=secret cohos keys id release.pem`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := readKeyFile(args[0])
+			data, err := readInput(nil, args[0], maxKeyFileSize)
 			if err != nil {
 				return inputError(err)
 			}
-			pw, err := resolvePassword(passwordFile)
+			pw, err := pws.resolve()
 			if err != nil {
 				return inputError(err)
 			}
@@ -112,7 +115,7 @@ public key or a private key; an encrypted private key needs its password.`,
 			if err != nil {
 				err = fmt.Errorf("%s: %w", args[0], err)
 				if errors.Is(err, keys.ErrPasswordRequired) {
-					return errorWithHint(cmd, err, passwordHint)
+					return withHint(err, passwordHint)
 				}
 				return inputError(err)
 			}
@@ -120,54 +123,38 @@ public key or a private key; an encrypted private key needs its password.`,
 			return err
 		},
 	}
-	c.Flags().StringVar(&passwordFile, "password-file", "", "read the private key password from the first line of `FILE`")
+	pws.register(c.Flags(), "read the private key password from the first line of `FILE`")
 	return c
 }
 
-// loadSigners loads the private keys at paths for signing, decrypting
-// encrypted ones with the password from passwordFile or COHOS_PASSWORD.
-// Every error names the file and is an exit-2 error: an unreadable or
-// malformed file, a missing or wrong password, or the same key given twice.
-func loadSigners(paths []string, passwordFile string) ([]*keys.Signer, error) {
-	if len(paths) == 0 {
-		return nil, nil
-	}
-	pw, err := resolvePassword(passwordFile)
+// loadSigners loads the private keys at paths for signing (see
+// govern.LoadSignersWith), the password from pws, else asked on the
+// terminal; every error is an exit-2 error naming the file, and a warning
+// about an encrypted key readable by others goes to warn.
+func loadSigners(paths []string, pws passwordSource, warn io.Writer) ([]dsse.Signer, error) {
+	pw, err := pws.password()
 	if err != nil {
 		return nil, inputError(err)
 	}
-	signers := make([]*keys.Signer, 0, len(paths))
-	seen := make(map[string]string, len(paths))
-	for _, path := range paths {
-		data, err := readKeyFile(path)
-		if err != nil {
-			return nil, inputError(err)
-		}
-		s, err := keys.ParsePrivate(data, pw)
-		if errors.Is(err, keys.ErrPasswordRequired) {
-			return nil, inputError(fmt.Errorf("%s: %w (%s)", path, err, passwordHint))
-		}
-		if err != nil {
-			return nil, inputError(fmt.Errorf("%s: %w", path, err))
-		}
-		id := s.Public().ID
-		if prev, dup := seen[id]; dup {
-			return nil, inputError(fmt.Errorf("%s and %s are the same key %s", prev, path, id))
-		}
-		seen[id] = path
-		signers = append(signers, s)
+	signers, err := govern.LoadSignersWith(paths, pw, func(msg string) {
+		fmt.Fprintf(warn, "cohos: warning: %s\n", msg)
+	})
+	var exposed *govern.KeyExposedError
+	if errors.As(err, &exposed) {
+		return nil, withHint(inputError(err), "chmod 600 "+exposed.Path)
+	}
+	if err != nil {
+		return nil, inputError(err)
 	}
 	return signers, nil
 }
 
-// loadPublicKeys loads the trusted public keys at paths. Every error names
-// the file and is an exit-2 error: an unreadable or malformed file, or the
 // same key given twice (it would not count twice towards a threshold).
 func loadPublicKeys(paths []string) ([]*keys.Public, error) {
 	pubs := make([]*keys.Public, 0, len(paths))
 	seen := make(map[string]string, len(paths))
 	for _, path := range paths {
-		data, err := readKeyFile(path)
+		data, err := readInput(nil, path, maxKeyFileSize)
 		if err != nil {
 			return nil, inputError(err)
 		}
@@ -182,40 +169,4 @@ func loadPublicKeys(paths []string) ([]*keys.Public, error) {
 		pubs = append(pubs, p)
 	}
 	return pubs, nil
-}
-
-// resolvePassword returns the password from passwordFile when it is set,
-// else from COHOS_PASSWORD, else nil (no password).
-func resolvePassword(passwordFile string) ([]byte, error) {
-	if passwordFile != "" {
-		return keys.ReadPasswordFile(passwordFile)
-	}
-	if pw := os.Getenv(passwordEnv); pw != "" {
-		return []byte(pw), nil
-	}
-	return nil, nil
-}
-
-// readKeyFile reads a key file of at most maxKeyFileSize bytes.
-func readKeyFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(data) > maxKeyFileSize {
-		return nil, fmt.Errorf("%s: larger than %d bytes, not a key file", path, maxKeyFileSize)
-	}
-	return data, nil
-}
-
-// errorWithHint prints err and a hint to stderr and returns an exit-2
-// error that prints nothing more.
-func errorWithHint(cmd *cobra.Command, err error, hint string) error {
-	fmt.Fprintf(cmd.ErrOrStderr(), "cohos: error: %v\ncohos: hint: %s\n", err, hint)
-	return withCode(ExitError)
 }

@@ -3,7 +3,6 @@ package cmd
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"cohos.dev/cohos/policies"
 	"cohos.dev/cohos/policy"
@@ -18,7 +17,7 @@ func loadPolicy(path string) (*policy.Policy, error) {
 		}
 		return p, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := readInput(nil, path, policy.MaxInputSize)
 	if err != nil {
 		return nil, err
 	}
@@ -26,14 +25,32 @@ func loadPolicy(path string) (*policy.Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := checkKnown(path, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
-// renderDecisionLine prints the one-line summary of a decision.
-func renderDecisionLine(w io.Writer, r policy.Result, bundle string) {
-	why := "every rule within its limits"
-	if d := r.Decider(); d != nil {
-		why = d.Message
+// checkKnown refuses a policy with a rule on a metric no runner reports
+// (a typo would switch the rule off or refuse every run) or of the wrong
+// kind, naming the file, the rule, the closest known metric and the fix.
+func checkKnown(path string, p *policy.Policy) error {
+	err := policy.CheckKnown(p)
+	if err == nil {
+		return nil
 	}
-	fmt.Fprintf(w, "%s: %s\nbundle: %s\n", r.Decision, why, bundle)
+	return withHint(fmt.Errorf("%s: %w", path, err),
+		"cohos policy metrics lists the metrics runners report; a metric of your own (cohos attest --metrics) must start with "+policy.CustomPrefix)
+}
+
+// renderDecisionLine prints the summary of a decision: the first deciding
+// rule with the cause cohos observed, then a line for each other rule at
+// the same outcome.
+func renderDecisionLine(w io.Writer, r policy.Result, cause, bundle string) {
+	lines := policy.ExplainLines(r.Decision, r.Reasons, cause)
+	fmt.Fprintf(w, "%s: %s\n", paint(colourOn(w), r.Decision, string(r.Decision)), lines[0])
+	for _, l := range lines[1:] {
+		fmt.Fprintf(w, "  and: %s\n", l)
+	}
+	fmt.Fprintf(w, "bundle: %s\n", bundle)
 }

@@ -23,7 +23,7 @@ func newReportCmd() *cobra.Command {
 		out      string
 	)
 	c := &cobra.Command{
-		Use:   "report RUN_DIR|BUNDLE -o report.html [--key PUB ...]",
+		Use:   "report RUN_DIR|BUNDLE [-o report.html] [--key PUB ...]",
 		Short: "Render a run's evidence as one self-contained HTML page",
 		Long: `report writes one HTML file that needs nothing else: no scripts, no network,
 no external assets. It shows the decision, each rule as a bar against its
@@ -33,18 +33,17 @@ and links to them in the run directory (relative to the report).
 
 Without --key the signatures are not checked and the page says so on every
 claim; with --key it verifies the bundle offline and shows each check.
-Write the report beside the run directory, not into it: a file added to a
-run directory is an added artifact to verify.
+The report is written beside the run directory (default RUN_DIR.report.html),
+never into it: a file added to a run directory is an added artifact, and the
+run would no longer verify.
 
-report exits 0 whenever it could read the run and write the page, whatever
-the decision, and 2 when it could not (nothing is written then).`,
+report exits 0 when it could read the run and write the page, whatever the
+decision; 1 when --key was given and the evidence does not verify (the page
+is written and says so); 2 when it could not (nothing is written then).`,
 		Example: `  cohos report runs/20261124T051200Z-1a2b -o report.html
   cohos report runs/nightly -o nightly.html --key key.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			if out == "" {
-				return usageError("report needs -o FILE")
-			}
 			trusted, err := loadPublicKeys(keyPaths)
 			if err != nil {
 				return err
@@ -53,9 +52,17 @@ the decision, and 2 when it could not (nothing is written then).`,
 			if err != nil {
 				return inputError(err)
 			}
+			if out == "" {
+				// Beside the run directory, never in it.
+				out = filepath.Clean(ev.Dir) + ".report.html"
+			}
 			rel, inside, err := relativeRunDir(out, ev.Dir)
 			if err != nil {
 				return inputError(err)
+			}
+			if inside {
+				return withHint(usageError("%s is inside the run directory %s: the report would become an added artifact and the run would no longer verify", out, ev.Dir),
+					"write it beside the run: -o "+filepath.Clean(ev.Dir)+".report.html (or leave -o out for that name)")
 			}
 			var buf bytes.Buffer
 			opts := report.Options{RunDir: rel, Generator: "cohos " + version.String()}
@@ -65,15 +72,12 @@ the decision, and 2 when it could not (nothing is written then).`,
 			if err := atomicfile.Write(out, buf.Bytes(), 0o644); err != nil {
 				return inputError(err)
 			}
-			if inside {
-				fmt.Fprintf(c.ErrOrStderr(), "cohos: hint: %s is inside the run directory: verify will report it as an added artifact; write reports beside the run directory\n", out)
-			}
 			renderReportSummary(c, ev, out)
-			return nil
+			return unverifiedExit(ev)
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&out, "out", "o", "", "HTML file to write")
+	f.StringVarP(&out, "out", "o", "", "HTML file to write, outside the run directory (default: RUN_DIR.report.html)")
 	f.StringArrayVar(&keyPaths, "key", nil, "trusted public key: verify the signatures against it (repeatable)")
 	return c
 }

@@ -3,8 +3,8 @@
 package cmd
 
 import (
-	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -27,13 +27,19 @@ and signs the decision as an in-toto attestation that verifies offline.`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("cohos version {{.Version}}\n")
+	root.SuggestionsMinimumDistance = 2
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newKeysCmd(),
 		newPolicyCmd(),
 		newAttestCmd(),
 		newVerifyCmd(),
+		newPackCmd(),
+		newPushCmd(),
+		newPullCmd(),
 		newRunCmd(),
 		newSubstrateCmd(),
+		newRehearseCmd(),
 		newInspectCmd(),
 		newReportCmd(),
 		newManCmd(),
@@ -62,11 +68,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.Execute()
 	code, msg := codeOf(err)
+	hint := hintOf(err)
+	// cobra's "unknown command" error carries its suggestions on lines
+	// of their own: one error line, one hint line.
+	if head, sugg, ok := strings.Cut(msg, "\n\nDid you mean this?\n"); ok {
+		msg, hint = head, "did you mean: "+strings.Join(strings.Fields(sugg), ", ")+"?"
+	}
 	if msg != "" {
-		fmt.Fprintf(stderr, "cohos: error: %s\n", msg)
-		if hint := hintOf(err); hint != "" {
-			fmt.Fprintf(stderr, "cohos: hint: %s\n", hint)
-		}
+		printDiagnostic(stderr, strings.TrimSpace(msg), hint)
 	}
 	return code
 }

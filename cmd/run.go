@@ -1,37 +1,32 @@
 package cmd
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"cohos.dev/cohos/attest"
-	"cohos.dev/cohos/policy"
+	"cohos.dev/cohos/govern"
 	"cohos.dev/cohos/runner"
 )
 
 type runFlags struct {
-	sign         []string
-	policy       string
-	out          string
-	timeout      time.Duration
-	retries      int
-	collect      []string
-	passwordFile string
-	quiet        bool
-	massgen      massgenFlags
+	sign      []string
+	policy    string
+	out       string
+	timeout   time.Duration
+	retries   int
+	collect   []string
+	password  passwordSource
+	isolation string
+	quiet     bool
+	tee       bool
+	massgen   massgenFlags
 }
 
 func newRunCmd() *cobra.Command {
@@ -48,6 +43,7 @@ evidence that cannot be written). The job gets COHOS_ARTIFACTS (the run's
 artifacts/ directory) and COHOS_RUN_ID in its environment.`,
 		Example: `  cohos run --sign key.pem -- make test
   cohos run --sign key.pem --policy p.yaml --timeout 10m --retries 2 -- ./train.sh
+  cohos run --sign key.pem --tee -- ./integration-tests.sh
   cohos run --sign key.pem --massgen-config run.yaml "What is 2+2?"
   cohos run --sign key.pem --model-url http://127.0.0.1:1234/v1 "Summarise RFC 9162"`,
 		RunE: func(c *cobra.Command, args []string) error { return runRun(c, args, fl) },
@@ -59,8 +55,11 @@ artifacts/ directory) and COHOS_RUN_ID in its environment.`,
 	f.DurationVar(&fl.timeout, "timeout", 0, "wall-clock limit for the whole job (e.g. 10m); 0 = none")
 	f.IntVar(&fl.retries, "retries", 0, "re-run a failing command up to N times (each is a counted restart)")
 	f.StringArrayVar(&fl.collect, "collect", nil, "glob of files the job writes elsewhere to copy into artifacts/ (repeatable)")
-	f.StringVar(&fl.passwordFile, "password-file", "", "file holding the password of encrypted keys (default: $COHOS_PASSWORD)")
+	fl.password.fd = -1
+	fl.password.register(f, "file holding the password of encrypted keys (default: $COHOS_PASSWORD)")
+	f.StringVar(&fl.isolation, "isolation", "auto", "how the job is kept from cohos: auto (Linux namespaces where available) or off (process group only; attested isolated: false)")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "no progress line")
+	f.BoolVar(&fl.tee, "tee", false, "show the job's stdout and stderr on stderr while it runs (the logs stay the evidence)")
 	fl.massgen.register(f)
 	return c
 }
@@ -72,6 +71,9 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 	if fl.retries < 0 || fl.timeout < 0 {
 		return usageError("--retries and --timeout must not be negative")
 	}
+	if fl.isolation != "auto" && fl.isolation != "off" {
+		return usageError("--isolation %q: want auto or off", fl.isolation)
+	}
 	massgen := fl.massgen.enabled()
 	dash := c.ArgsLenAtDash()
 	switch {
@@ -79,156 +81,72 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 		return usageError("give either -- COMMAND or a MassGen question, not both")
 	case massgen && len(args) != 1:
 		return usageError("a MassGen run takes exactly one QUESTION argument")
+	case !massgen && dash < 0 && len(args) > 0:
+		return withHint(usageError("nothing to run: %q is not after --", args[0]),
+			"put -- before the command: cohos run --sign KEY -- "+strings.Join(args, " "))
 	case !massgen && (dash < 0 || len(args) == 0):
-		return usageError("nothing to run: give -- COMMAND [ARGS...] or --massgen-config CFG QUESTION")
+		return withHint(usageError("nothing to run: give -- COMMAND [ARGS...] or --massgen-config CFG QUESTION"),
+			"cohos run --sign KEY -- make test")
 	}
 	// Everything that can be wrong with the request is checked before the job starts.
 	pol, err := loadPolicy(fl.policy)
 	if err != nil {
 		return inputError(err)
 	}
-	signers, err := loadSigners(fl.sign, fl.passwordFile)
+	env := os.Environ()
+	signers, err := loadSigners(fl.sign, fl.password, c.ErrOrStderr())
 	if err != nil {
 		return inputError(err)
 	}
-	var mg *massgenJob
+	var job govern.Job = govern.Command{Argv: args, Retries: fl.retries, Collect: fl.collect}
 	if massgen {
-		if mg, err = fl.massgen.prepare(); err != nil {
+		if job, err = fl.massgen.job(c.Context()); err != nil {
 			return inputError(err)
 		}
 	}
-	runID, err := newRunID(time.Now())
-	if err != nil {
-		return inputError(err)
+	var sig atomic.Value // the first interrupting signal
+	prog := newProgress(c.ErrOrStderr(), fl.quiet || fl.tee)
+	opts := govern.Options{
+		Policy: pol, Signers: signers, Dir: fl.out, Timeout: fl.timeout, Env: env, Progress: prog.update,
+		Isolation: fl.jobIsolation(),
+		Interrupted: func(s os.Signal) {
+			sig.Store(s)
+			fmt.Fprintln(c.ErrOrStderr(), "\ncohos: interrupted: stopping the job and signing the evidence (interrupt again to abandon)")
+		},
 	}
-	dir := fl.out
-	if dir == "" {
-		dir = filepath.Join("runs", runID)
+	if prog.on {
+		opts.Live = prog.setLive
 	}
-	if err := createRunDir(dir); err != nil {
-		return inputError(err)
+	if fl.tee {
+		opts.TeeStdout, opts.TeeStderr = c.ErrOrStderr(), c.ErrOrStderr()
 	}
-
-	ctx, stop := interruptContext(c)
-	defer stop()
-	prog := newProgress(c.ErrOrStderr(), fl.quiet)
-	var (
-		metrics policy.Metrics
-		run     attest.Run
-	)
-	if massgen {
-		metrics, run, err = mg.run(ctx, dir, runID, fl, prog.update)
-	} else {
-		metrics, run, err = runCommand(ctx, dir, runID, args, fl, prog.update)
-	}
+	res, err := govern.Run(c.Context(), job, opts)
 	prog.done()
 	if err != nil {
 		return inputError(err)
 	}
-	// Attestation must finish even when the job was interrupted.
-	// The directory is this run's own (created above, never reused), so a
-	// bundle or evidence file the job planted in it is replaced, not obeyed.
-	res, err := attest.Attest(context.WithoutCancel(ctx), dir, attest.Options{
-		Policy: pol, Metrics: metrics, Run: run, Signers: dsseSigners(signers), Force: true,
-	})
-	if err != nil {
-		return inputError(err)
+	if iso := res.Predicate.Run.Isolation; iso != nil && !iso.Isolated && fl.isolation != "off" {
+		fmt.Fprintf(c.ErrOrStderr(), "cohos: warning: the job ran without isolation (%s); attested isolated: false\n", iso.Reason)
 	}
-	renderDecisionLine(c.OutOrStdout(), res.Evaluation, res.Bundle)
+	if !fl.tee && !fl.quiet {
+		printStderrTail(c.ErrOrStderr(), res)
+	}
+	renderDecisionLine(c.OutOrStdout(), res.Evaluation, res.Predicate.Run.Cause, res.Bundle)
 	fmt.Fprintf(c.OutOrStdout(), "run: %s\n", res.Predicate.Run.ID)
-	for _, p := range run.Problems {
+	for _, p := range res.Predicate.Run.Problems {
 		fmt.Fprintf(c.OutOrStdout(), "problem: %s\n", p)
+	}
+	if s, ok := sig.Load().(syscall.Signal); ok {
+		// Interrupted, and the evidence is signed: exit as a shell does
+		// for a job stopped by that signal (130 for SIGINT).
+		return withCode(128 + int(s))
 	}
 	return withCode(decisionCode(res.Evaluation.Decision))
 }
 
-func runCommand(ctx context.Context, dir, runID string, argv []string, fl runFlags, progress func(runner.Progress)) (policy.Metrics, attest.Run, error) {
-	out, err := runner.Run(ctx, runner.Spec{
-		Argv: argv, RunDir: dir, Env: jobEnv(), RunID: runID,
-		Timeout: fl.timeout, Retries: fl.retries, Collect: fl.collect,
-		Progress: progress, Prefix: "command",
-	})
-	if err != nil {
-		return nil, attest.Run{}, err
-	}
-	exit := out.ExitCode
-	inv := out.Invocation
-	return policy.Metrics(out.Metrics), attest.Run{
-		ID: runID, Runner: "command", Argv: inv.Argv,
-		StartedOn: stamp(inv.StartedOn), FinishedOn: stamp(inv.FinishedOn), ExitCode: &exit,
-		Problems: out.Problems,
-	}, nil
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-// newRunID returns a unique, time-sortable run id: UTC time then 48 random bits.
-func newRunID(now time.Time) (string, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("run id: %w", err)
-	}
-	return now.UTC().Format("20060102T150405.000Z") + "-" + hex.EncodeToString(b[:]), nil
-}
-
-// createRunDir makes a new, empty run directory; an existing one is never reused.
-func createRunDir(dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return err
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("run directory %s already exists: runs are never reused (choose another --out)", dir)
-		}
-		return err
-	}
-	return nil
-}
-
-// interruptContext is cancelled by the first SIGINT, SIGTERM or SIGHUP (a
-// closed terminal): the job is stopped and the run is still graded and
-// signed. A second signal exits at once, leaving no bundle.
-func interruptContext(c *cobra.Command) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(c.Context())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sigs:
-			fmt.Fprintln(c.ErrOrStderr(), "\ncohos: interrupted: stopping the job and signing the evidence (interrupt again to abandon)")
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-sigs:
-			fmt.Fprintln(c.ErrOrStderr(), "cohos: error: interrupted twice: abandoning the run, no bundle written")
-			os.Exit(ExitError)
-		case <-done:
-		}
-	}()
-	return ctx, func() { signal.Stop(sigs); close(done); cancel() }
-}
-
-// secretEnv names variables cohos reads for itself that the governed job
-// must not see: the signing key's password stays with the governor.
-var secretEnv = []string{"COHOS_PASSWORD"}
-
-// jobEnv is cohos's environment without its secrets.
-func jobEnv() []string {
-	env := os.Environ()
-	out := env[:0:0]
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(secretEnv, name) {
-			out = append(out, kv)
-		}
-	}
-	return out
+// jobIsolation is how the job is isolated: the signing keys and the
+// password file are hidden from it.
+func (fl runFlags) jobIsolation() runner.Isolation {
+	mask := append(slices.Clone(fl.sign), fl.password.files()...)
+	return runner.Isolation{Off: fl.isolation == "off", Mask: mask}
 }

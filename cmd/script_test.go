@@ -8,9 +8,14 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"cohos.dev/cohos/internal/isolate"
 )
 
 func TestMain(m *testing.M) {
+	if code, ok := isolate.MaybeInit(); ok {
+		os.Exit(code)
+	}
 	testscript.Main(m, map[string]func(){
 		"cohos": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})

@@ -56,6 +56,8 @@ func newSubstrateServeCmd() *cobra.Command {
 		addr      string
 		seed      int64
 		latency   time.Duration
+		rate      float64
+		ctxTokens int
 		unsafeAny bool
 	)
 	c := &cobra.Command{
@@ -67,7 +69,9 @@ model cohos-substrate-<profile>. Listening on a non-loopback address needs
 --unsafe-listen-any.`,
 		Example: `  cohos substrate serve --profile stable
   cohos substrate serve --profile thrash --addr 127.0.0.1:0 --seed 7
-  cohos substrate serve --profile slow --latency 6s`,
+  cohos substrate serve --profile slow --latency 6s
+  cohos substrate serve --profile llama-server --context-tokens 4096
+  cohos substrate serve --profile llama-cpp-python --failure-rate 0.1`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := substrate.ParseProfile(profile)
@@ -77,7 +81,7 @@ model cohos-substrate-<profile>. Listening on a non-loopback address needs
 			if err := checkLoopback(addr, unsafeAny); err != nil {
 				return err
 			}
-			srv, err := substrate.New(substrate.Options{Profile: p, Seed: seed, Latency: latency})
+			srv, err := substrate.New(substrate.Options{Profile: p, Seed: seed, Latency: latency, FlakyRate: rate, ContextTokens: ctxTokens})
 			if err != nil {
 				return usageError("%w", err)
 			}
@@ -87,10 +91,12 @@ model cohos-substrate-<profile>. Listening on a non-loopback address needs
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&profile, "profile", "", "profile to play (see `cohos substrate profiles`)")
+	f.StringVar(&profile, "profile", "", "`NAME` of the profile to play (list them with: cohos substrate profiles)")
 	f.StringVar(&addr, "addr", "127.0.0.1:1234", "listen address; port 0 picks a free port")
 	f.Int64Var(&seed, "seed", 1, "seed of the scripted randomness (flaky failures, thrash answers)")
-	f.DurationVar(&latency, "latency", 0, "per-response delay of the slow profile (0 = 4s)")
+	f.DurationVar(&latency, "latency", 0, "per-response delay of the slow, interrupt and llama-cpp-python profiles (0 = 4s)")
+	f.Float64Var(&rate, "failure-rate", 0, "fraction of requests the flaky, empty-200 and llama-cpp-python profiles fail, in [0, 1] (0 = 0.25)")
+	f.IntVar(&ctxTokens, "context-tokens", 0, "context size of the llama-server profile: longer prompts (4 bytes a token) get HTTP 400 (0 = 32768)")
 	f.BoolVar(&unsafeAny, "unsafe-listen-any", false, "allow listening on a non-loopback address")
 	_ = c.MarkFlagRequired("profile")
 	return c

@@ -4,16 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/internal/artifacts"
-	"cohos.dev/cohos/internal/regfile"
 	"cohos.dev/cohos/policy"
 	"cohos.dev/cohos/verify"
 )
@@ -23,27 +23,37 @@ type verifyFlags struct {
 	threshold     int
 	artifacts     string
 	policy        string
+	grade         string
 	allowMarginal bool
 	json          bool
 	verbose       bool
 	quiet         bool
 	junit         string
 	runID         string
+	plainHTTP     bool
 }
 
 func newVerifyCmd() *cobra.Command {
 	var fl verifyFlags
 	c := &cobra.Command{
-		Use:   "verify BUNDLE|RUN_DIR... --key PUB",
+		Use:   "verify BUNDLE|RUN_DIR|run.oci.tar|oci://REF... --key PUB",
 		Short: "Verify bundles offline: signatures, artifacts, policy conformance, admissibility",
 		Long: `verify checks each bundle offline and reports every check with a stable id.
 Exit 0 verified and admissible, 1 a check failed or REFUSE, 3 MARGINAL without
 --allow-marginal, 2 could not evaluate (unreadable, empty or malformed bundle,
-bad key file). The artifacts are looked for beside each bundle unless
---artifacts says otherwise.`,
+bad key file, registry unreachable). The artifacts are looked for beside each
+bundle unless --artifacts says otherwise. An archive from cohos pack is read in
+place; oci://HOST/REPO@sha256:... is fetched by digest, checked digest by digest
+(oci.manifest, oci.referrer, oci.layer), then verified like a directory.
+--policy pins the policy the producer used; --grade re-grades the signed
+metrics under your own policy, and the gate takes the stricter of the
+attested and the re-graded decision.`,
 		Example: `  cohos verify runs/20261124T051200Z-1a2b/bundle.intoto.jsonl --key key.pub
   cohos verify runs/*/ --key a.pub --key b.pub --threshold 2 --policy trusted.yaml
-  cohos verify bundle.intoto.jsonl --key key.pub --json | jq '.bundles[0].checks'`,
+  cohos verify bundle.intoto.jsonl --key key.pub --json | jq '.bundles[0].checks'
+  cohos verify runs/*/ --key key.pub --grade strict.yaml
+  cohos verify run.oci.tar --key key.pub --run-id <id>
+  cohos verify oci://registry.example/team/evidence@sha256:... --key key.pub --run-id <id>`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return runVerify(c, args, fl) },
 	}
@@ -51,31 +61,26 @@ bad key file). The artifacts are looked for beside each bundle unless
 	f.StringArrayVar(&fl.keys, "key", nil, "trusted public key (repeatable)")
 	f.IntVar(&fl.threshold, "threshold", 1, "distinct trusted keys that must sign each envelope")
 	f.StringVar(&fl.artifacts, "artifacts", "", "run directory holding the artifacts (default: the bundle's directory)")
-	f.StringVar(&fl.policy, "policy", "", "trusted policy: the attested policy must be this one")
+	f.StringVar(&fl.policy, "policy", "", "trusted policy: the attested policy must be this one (pin)")
+	f.StringVar(&fl.grade, "grade", "", "your own policy: grade the signed metrics under it too and gate on the stricter decision")
 	f.BoolVar(&fl.allowMarginal, "allow-marginal", false, "admit MARGINAL decisions")
 	f.BoolVar(&fl.json, "json", false, "print one versioned JSON document")
 	f.BoolVarP(&fl.verbose, "verbose", "v", false, "show every check")
 	f.BoolVarP(&fl.quiet, "quiet", "q", false, "print nothing; the exit code says it all")
 	f.StringVar(&fl.junit, "junit", "", "also write each check as a JUnit test case to FILE")
 	f.StringVar(&fl.runID, "run-id", "", "the run the bundle must attest (cohos run prints it)")
+	f.BoolVar(&fl.plainHTTP, "plain-http", false, "talk plain HTTP to an oci:// registry (local test registries only)")
 	return c
 }
 
-// bundleResult is one bundle's entry in the JSON document.
-type bundleResult struct {
-	Path      string                   `json:"path"`
-	Verified  bool                     `json:"verified"`
-	Error     string                   `json:"error,omitempty"`
-	Checks    []verify.Check           `json:"checks"`
-	Envelopes []verify.EnvelopeSummary `json:"envelopes"`
-	report    *verify.Report           `json:"-"`
-	code      int                      `json:"-"`
-}
-
-type verifyDocument struct {
-	MediaType string         `json:"mediaType"`
-	Verified  bool           `json:"verified"`
-	Bundles   []bundleResult `json:"bundles"`
+// verified is one bundle's outcome: its entry in the JSON document, its
+// report (nil when it could not be evaluated), the hint for its error and
+// its exit code.
+type verified struct {
+	verify.BundleResult
+	report *verify.Report
+	hint   string
+	code   int
 }
 
 func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
@@ -99,19 +104,25 @@ func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
 			return inputError(err)
 		}
 	}
-	doc := verifyDocument{MediaType: verify.MediaType, Verified: true, Bundles: []bundleResult{}}
+	var grade *policy.Policy
+	if fl.grade != "" {
+		if grade, err = loadPolicy(fl.grade); err != nil {
+			return inputError(err)
+		}
+	}
+	doc := verify.Document{MediaType: verify.MediaType, Verified: true, Bundles: []verify.BundleResult{}}
+	results := verifyAll(c, args, fl, verify.Options{
+		Keys: trusted, Threshold: fl.threshold, TrustedPolicy: pol, GradePolicy: grade, AllowMarginal: fl.allowMarginal,
+		RunID: fl.runID,
+	})
 	code := ExitOK
-	for _, arg := range args {
-		br := verifyOne(c, arg, fl, verify.Options{
-			Keys: trusted, Threshold: fl.threshold, TrustedPolicy: pol, AllowMarginal: fl.allowMarginal,
-			RunID: fl.runID,
-		})
+	for _, br := range results {
 		if br.report == nil {
-			fmt.Fprintf(c.ErrOrStderr(), "cohos: error: %s\n", br.Error)
+			printDiagnostic(c.ErrOrStderr(), br.Error, br.hint)
 		}
 		doc.Verified = doc.Verified && br.Verified
 		code = worseCode(code, br.code)
-		doc.Bundles = append(doc.Bundles, br)
+		doc.Bundles = append(doc.Bundles, br.BundleResult)
 	}
 	if fl.junit != "" {
 		if err := writeJUnit(fl.junit, doc); err != nil {
@@ -127,31 +138,62 @@ func runVerify(c *cobra.Command, args []string, fl verifyFlags) error {
 	switch {
 	case fl.json:
 		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false) // reasons say "restarts 3 > refuse 2"
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(doc); err != nil {
 			return inputError(err)
 		}
 	case !fl.quiet:
-		for _, br := range doc.Bundles {
+		for _, br := range results {
 			renderBundle(out, br, fl.verbose)
 		}
+		renderTotals(out, results)
 	}
 	return withCode(code)
 }
 
+// verifyAll verifies the bundle arguments, as many at once as there are
+// processors (each bundle's work is independent; most of a small one's is
+// CPU), and returns the results in argument order.
+func verifyAll(c *cobra.Command, args []string, fl verifyFlags, opts verify.Options) []verified {
+	results := make([]verified, len(args))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(args)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = verifyOne(c, args[i], fl, opts)
+			}
+		})
+	}
+	for i := range args {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return results
+}
+
 // verifyOne verifies one bundle argument (a bundle file or a run directory).
-func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options) bundleResult {
-	br := bundleResult{Path: arg, Checks: []verify.Check{}, Envelopes: []verify.EnvelopeSummary{}, code: ExitError}
+func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options) verified {
+	if isOCIArg(arg) {
+		return verifyOCI(c, arg, fl, opts)
+	}
+	br := verified{BundleResult: verify.BundleResult{Path: arg, Checks: []verify.Check{}, Envelopes: []verify.EnvelopeSummary{}}, code: ExitError}
 	path := arg
 	if fi, err := os.Stat(arg); err == nil && fi.IsDir() {
 		path = filepath.Join(arg, attest.BundleName)
 		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-			br.Error = fmt.Sprintf("%s: run incomplete: no %s (the run was killed or is still running)", arg, attest.BundleName)
+			br.Error, br.hint = notARun(arg)
 			return br
 		}
 	}
 	br.Path = path
-	data, err := readBundle(path)
+	if msg, hint := notABundle(path); msg != "" {
+		br.Error, br.hint = msg, hint
+		return br
+	}
+	data, err := readInput(nil, path, attest.MaxBundleSize)
 	if err != nil {
 		br.Error = err.Error()
 		return br
@@ -168,7 +210,7 @@ func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options
 	defer root.Close()
 	opts.Artifacts = artifacts.RootFS(root)
 	rep, err := verify.Bundle(c.Context(), data, opts)
-	if rep == nil {
+	if rep == nil || c.Context().Err() != nil {
 		br.Error = err.Error()
 		return br
 	}
@@ -179,68 +221,4 @@ func verifyOne(c *cobra.Command, arg string, fl verifyFlags, opts verify.Options
 		br.Error = err.Error()
 	}
 	return br
-}
-
-// readBundle reads a bundle file: a regular file within the format's
-// limit (a FIFO planted in its place is refused, never waited on).
-func readBundle(path string) ([]byte, error) {
-	return regfile.Read(path, attest.MaxBundleSize)
-}
-
-// reportCode maps a report to an exit code: 2 malformed, 1 a check failed
-// or REFUSE, 3 MARGINAL not admitted, 0 verified and admissible.
-func reportCode(r *verify.Report) int {
-	if r.Malformed() {
-		return ExitError
-	}
-	if r.Err() == nil {
-		return ExitOK
-	}
-	if d, only := r.OnlyInadmissible(); only && d == policy.Marginal {
-		return ExitMarginal
-	}
-	return ExitFail
-}
-
-// worseCode orders exit codes by severity: 2 > 1 > 3 > 0.
-func worseCode(a, b int) int {
-	rank := map[int]int{ExitOK: 0, ExitMarginal: 1, ExitFail: 2, ExitError: 3}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
-func renderBundle(w io.Writer, br bundleResult, verbose bool) {
-	if br.report == nil {
-		fmt.Fprintf(w, "%s: NOT VERIFIED (could not evaluate)\n", br.Path)
-		return
-	}
-	state := "VERIFIED"
-	if d, only := br.report.OnlyInadmissible(); only {
-		state = "verified but NOT ADMISSIBLE: " + string(d)
-	} else if !br.Verified {
-		state = "NOT VERIFIED"
-	}
-	fmt.Fprintf(w, "%s: %s\n", br.Path, state)
-	for _, e := range br.Envelopes {
-		if e.Decision != "" {
-			fmt.Fprintf(w, "  envelope %d: run %s, decision %s, policy %q, signed by %d trusted key(s)\n", e.Line, e.RunID, e.Decision, e.Policy, len(e.Signers))
-		}
-	}
-	for _, ch := range br.Checks {
-		if !verbose && ch.Status != verify.Fail {
-			continue
-		}
-		fmt.Fprintf(w, "  %-4s %-24s %s\n", ch.Status, ch.ID, ch.Reason)
-		for _, n := range ch.Added {
-			fmt.Fprintf(w, "         added:   %s\n", n)
-		}
-		for _, n := range ch.Missing {
-			fmt.Fprintf(w, "         missing: %s\n", n)
-		}
-		for _, n := range ch.Changed {
-			fmt.Fprintf(w, "         changed: %s\n", n)
-		}
-	}
 }

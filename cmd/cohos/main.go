@@ -6,10 +6,16 @@ import (
 	"os"
 
 	"cohos.dev/cohos/cmd"
+	"cohos.dev/cohos/internal/isolate"
 	"cohos.dev/cohos/internal/procsec"
 )
 
 func main() {
+	// When this process is the init of an isolated job, it runs as that
+	// and exits here.
+	if code, ok := isolate.MaybeInit(); ok {
+		os.Exit(code)
+	}
 	if err := procsec.Harden(); err != nil {
 		fmt.Fprintf(os.Stderr, "cohos: error: %v\n", err)
 		os.Exit(cmd.ExitError)

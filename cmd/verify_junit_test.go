@@ -13,7 +13,7 @@ import (
 )
 
 func TestWriteJUnit(t *testing.T) {
-	doc := verifyDocument{Bundles: []bundleResult{
+	doc := verify.Document{Bundles: []verify.BundleResult{
 		{
 			Path: "two/bundle.intoto.jsonl",
 			Checks: []verify.Check{
@@ -73,9 +73,9 @@ func TestWriteJUnit(t *testing.T) {
 }
 
 func TestAppendStepSummary(t *testing.T) {
-	doc := verifyDocument{Bundles: []bundleResult{
+	doc := verify.Document{Bundles: []verify.BundleResult{
 		{Path: "ok/bundle.intoto.jsonl", Verified: true, Envelopes: []verify.EnvelopeSummary{{Decision: policy.Allow}}},
-		{Path: "a|b/<x>.jsonl", Envelopes: []verify.EnvelopeSummary{{Decision: policy.Marginal}, {Decision: policy.Marginal}, {Decision: policy.Refuse}},
+		{Path: "a|b/<x>.jsonl", Envelopes: []verify.EnvelopeSummary{{Decision: policy.Marginal, Explanation: "restarts 2 > marginal 1"}, {Decision: policy.Marginal, Explanation: "restarts 2 > marginal 1"}, {Decision: policy.Refuse, Explanation: "completed false, required true (timed out after 1s)"}},
 			Checks: []verify.Check{{ID: "decision.admissible", Status: verify.Fail}, {ID: "decision.admissible", Status: verify.Fail}}},
 	}}
 	path := filepath.Join(t.TempDir(), "summary.md")
@@ -88,9 +88,9 @@ func TestAppendStepSummary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := "### cohos verify\n\n| bundle | verified | decision | failed checks |\n| --- | --- | --- | --- |\n" +
-		"| ok/bundle.intoto.jsonl | yes | ALLOW | none |\n" +
-		"| a\\|b/&lt;x&gt;.jsonl | no | MARGINAL, REFUSE | decision.admissible |\n"
+	table := "### cohos verify\n\n| bundle | verified | decision | why | failed checks |\n| --- | --- | --- | --- | --- |\n" +
+		"| ok/bundle.intoto.jsonl | yes | ALLOW | - | none |\n" +
+		"| a\\|b/&lt;x&gt;.jsonl | no | MARGINAL, REFUSE | restarts 2 &gt; marginal 1; completed false, required true (timed out after 1s) | decision.admissible |\n"
 	if got, want := string(b), table+"\n"+table; got != want {
 		t.Errorf("summary =\n%s\nwant\n%s", got, want)
 	}
