@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"cohos.dev/cohos/attest"
-	"cohos.dev/cohos/internal/massgencfg"
+	"cohos.dev/cohos/internal/massgen"
+	"cohos.dev/cohos/internal/massgen/massgencfg"
 	"cohos.dev/cohos/internal/substrate"
 	"cohos.dev/cohos/policy"
-	"cohos.dev/cohos/runner"
 )
 
 const question = "What is 2+2?"
@@ -42,18 +42,20 @@ type scenario struct {
 	marginal []string // further rules that must say MARGINAL
 	files    []string // must exist in the run directory
 	problem  string   // a substring of one invocation problem
+	policy   string   // the policy file the run was given (--policy in flags); "" = the default
 }
 
 // governed is a finished governed run.
 type governed struct {
 	dir  string
+	bin  string // the massgen executable that ran
 	srv  *substrate.Server
 	res  execResult
 	cfg  []byte
 	url  string
 	dec  *attest.Decision
 	pred *attest.Predicate
-	inv  runner.MassGenInvocation
+	inv  massgen.Invocation
 }
 
 // govern serves the scenario's profile, runs cohos on it and reads the evidence.
@@ -78,6 +80,7 @@ func govern(t *testing.T, w world, sc scenario) *governed {
 	if sc.bin != nil {
 		bin = sc.bin(t)
 	}
+	g.bin = bin
 	args := append([]string{"run", "--sign", w.key, "--massgen-config", cfgPath, "--massgen-bin", bin, "--out", g.dir}, sc.flags...)
 	g.res = w.run(t, t.TempDir(), runLimit, append(args, question)...)
 	t.Logf("%s: cohos run exit %d in %.1fs: %s", sc.profile, g.res.code, g.res.wall.Seconds(), strings.TrimSpace(g.res.stdout))
@@ -112,14 +115,14 @@ func (g *governed) read(t *testing.T) {
 	if g.pred, err = attest.ParsePredicate(st.Predicate); err != nil {
 		t.Fatal(err)
 	}
-	b, err = os.ReadFile(filepath.Join(g.dir, runner.MassGenInvocationName))
+	b, err = os.ReadFile(filepath.Join(g.dir, massgen.InvocationName))
 	if err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&g.inv); err != nil {
-		t.Fatalf("%s: %v", runner.MassGenInvocationName, err)
+		t.Fatalf("%s: %v", massgen.InvocationName, err)
 	}
 }
 
@@ -184,7 +187,11 @@ func (g *governed) check(t *testing.T, w world, sc scenario) {
 		t.Errorf("invocation problems %q, want one containing %q", g.inv.Problems, sc.problem)
 	}
 	g.checkRun(t, sc)
-	verifyBundle(t, w, g.dir, sc.code)
+	pol := w.policy
+	if sc.policy != "" {
+		pol = sc.policy
+	}
+	verifyBundlePolicy(t, w, g.dir, pol, sc.code)
 }
 
 // checkRun asserts the attested run record.
@@ -203,6 +210,16 @@ func (g *governed) checkRun(t *testing.T, sc scenario) {
 		r.ExitCode == nil || !mapsEqual(r.ConfigDigest, sum(g.cfg)) || !mapsEqual(r.QuestionDigest, sum([]byte(question))) ||
 		r.StartedOn == "" || r.FinishedOn == "" || len(r.Argv) < 2 || r.Argv[len(r.Argv)-1] != question {
 		t.Errorf("run record = %+v", r)
+	}
+	// The distribution set that ran: the virtualenv's, only when it ran.
+	if sc.bin != nil {
+		if r.RunnerDistributions != nil {
+			t.Errorf("runnerDistributions = %+v for a massgen outside a virtualenv", r.RunnerDistributions)
+		}
+	} else if d, err := massgen.Distributions(g.bin); err != nil {
+		t.Errorf("distributions of %s: %v", g.bin, err)
+	} else if rd := r.RunnerDistributions; rd == nil || rd.Count != d.Count || !mapsEqual(rd.Digest, map[string]string{"sha256": d.SHA256}) {
+		t.Errorf("runnerDistributions = %+v, want %d distributions, sha256 %s", rd, d.Count, d.SHA256)
 	}
 }
 
@@ -231,7 +248,13 @@ func messages(d *attest.Decision) string {
 // decision.admissible, which fails unless the decision is ALLOW.
 func verifyBundle(t *testing.T, w world, dir string, wantCode int) {
 	t.Helper()
-	res := w.run(t, filepath.Dir(dir), time.Minute, "verify", dir, "--key", w.pub, "--policy", w.policy, "--json")
+	verifyBundlePolicy(t, w, dir, w.policy, wantCode)
+}
+
+// verifyBundlePolicy is verifyBundle with the trusted policy file pol.
+func verifyBundlePolicy(t *testing.T, w world, dir, pol string, wantCode int) {
+	t.Helper()
+	res := w.run(t, filepath.Dir(dir), time.Minute, "verify", dir, "--key", w.pub, "--policy", pol, "--json")
 	if res.code != wantCode {
 		t.Errorf("cohos verify exit %d, want %d\n%s", res.code, wantCode, res.stdout)
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,13 @@ func TestTimeoutStopsAHangingMassGen(t *testing.T) {
 	}
 	g := govern(t, w, sc)
 	g.check(t, w, sc)
+	// The cause names the timeout (issue 12).
+	if got := g.pred.Run.Cause; got != "timed out after 20s" {
+		t.Errorf("cause %q, want %q", got, "timed out after 20s")
+	}
+	if !strings.Contains(g.res.stdout, "REFUSE: completed false, required true (timed out after 20s)\n") {
+		t.Errorf("decision line does not name the timeout:\n%s", g.res.stdout)
+	}
 }
 
 // TestMissingLogs: a "massgen" that exits 0 and writes nothing gives a
