@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"cohos.dev/cohos/govern"
+	"cohos.dev/cohos/internal/isolate"
 	"cohos.dev/cohos/runner"
 )
 
@@ -125,7 +126,7 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 	if err != nil {
 		return inputError(err)
 	}
-	if iso := res.Predicate.Run.Isolation; iso != nil && !iso.Isolated && fl.isolation != "off" {
+	if iso := res.Predicate.Run.Isolation; iso != nil && !iso.Isolated && fl.isolation != "off" && iso.Reason != isolate.NotStarted {
 		fmt.Fprintf(c.ErrOrStderr(), "cohos: warning: the job ran without isolation (%s); attested isolated: false\n", iso.Reason)
 	}
 	if !fl.tee && !fl.quiet {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"cohos.dev/cohos/internal/isolate"
 	"cohos.dev/cohos/policy"
 )
 
@@ -302,6 +303,11 @@ func TestRunCannotStart(t *testing.T) {
 			inv := readInvocation(t, spec)
 			if len(inv.Attempts) != 1 || inv.Attempts[0].StartError == "" || inv.Attempts[0].ExitCode != tt.want {
 				t.Errorf("attempts = %+v", inv.Attempts)
+			}
+			// Nothing ran: the isolation report says so instead of
+			// leaving its reason blank.
+			if tt.want == 127 && (out.Isolation.Isolated || out.Isolation.Mode != isolate.ModeNone || out.Isolation.Reason != isolate.NotStarted) {
+				t.Errorf("isolation = %+v, want mode %q, reason %q", out.Isolation, isolate.ModeNone, isolate.NotStarted)
 			}
 		})
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"cohos.dev/cohos/internal/isolate"
 )
 
 const (
@@ -49,10 +51,14 @@ func supervise(ctx context.Context, p proc) Attempt {
 	start := time.Now()
 	a := Attempt{StartedOn: start.UTC()}
 	path, err := resolve(p.argv[0], p.dir)
-	if err == nil && p.iso != nil && !p.iso.off {
+	switch {
+	case err == nil && p.iso != nil && !p.iso.off:
 		if a, ok := p.iso.superviseIsolated(ctx, p, path, start); ok {
 			return a
 		}
+	case err != nil && p.iso != nil && p.iso.report.Mode == "":
+		// Nothing will run: say so rather than leave the report blank.
+		p.iso.report = isolate.None(isolate.NotStarted)
 	}
 	// The parent-death signal fires when the forking thread ends: this
 	// one stays until the job has been waited for.

@@ -64,6 +64,10 @@ type Report struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// NotStarted is the Reason of a job that never started (its executable
+// was not found): nothing ran, in namespaces or outside them.
+const NotStarted = "the job did not start"
+
 // None returns the report of a job run without namespaces, for reason.
 func None(reason string) Report {
 	return Report{Mode: ModeNone, Reason: reason}
