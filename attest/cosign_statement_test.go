@@ -21,7 +21,7 @@ import (
 // with `attest-blob --statement` and writes the envelope without a final
 // newline; cohos verifies it as the run's bundle (issue 11, case 11).
 func TestCosignAttestBlobStatementVerifies(t *testing.T) {
-	cosign := cosignPath(t)
+	cosign := testkit.Cosign(t)
 	work := t.TempDir()
 	priv, _, err := keys.Generate(keys.ECDSAP256, []byte("pw"))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,29 +14,11 @@ import (
 	"cohos.dev/cohos/policy"
 )
 
-// cosignPath finds the pinned cosign that scripts/setup-cosign.sh installs.
-// A missing cosign fails the test: interop is part of the contract.
-func cosignPath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("COHOS_COSIGN")
-	if p == "" {
-		out, err := exec.Command("../scripts/setup-cosign.sh", "--print").Output()
-		if err != nil {
-			t.Fatalf("locate cosign: %v", err)
-		}
-		p = strings.TrimSpace(string(out))
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("cosign not installed at %s: run scripts/setup-cosign.sh (or make test)", p)
-	}
-	return p
-}
-
 // TestCosignVerifiesOurBundle checks that a standard tool accepts our
 // envelope and statement: cosign verify-blob-attestation, offline, with
 // the blob being SHA256SUMS (the subject's sha256 is its digest).
 func TestCosignVerifiesOurBundle(t *testing.T) {
-	cosign := cosignPath(t)
+	cosign := testkit.Cosign(t)
 	s, pub := testkit.Key(t, keys.ECDSAP256)
 	dir := testkit.RunDir(t)
 	res := testkit.Attest(t, dir, policy.Allow, s)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -249,5 +250,21 @@ func (e *ciEnv) tamperLayer(t *testing.T, archive string) {
 	b[i] = 'T'
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkGates checks what the two gate jobs of a pipeline ended with: their
+// exit codes and the JUnit reports the CI system renders.
+func (tc ciCase) checkGates(t *testing.T, gate, gateFile int, junitGate, junitFile string) {
+	t.Helper()
+	if gate != tc.gate || gateFile != tc.gateFile {
+		t.Fatalf("gate exited %d, gate-file %d; want %d, %d", gate, gateFile, tc.gate, tc.gateFile)
+	}
+	tests, failures, failed := junitResult(t, junitGate)
+	if tests == 0 || failures != len(tc.junitFails) || !slices.Equal(failed, tc.junitFails) {
+		t.Fatalf("rendered report: %d tests, %d failures %v; want failures %v", tests, failures, failed, tc.junitFails)
+	}
+	if tests, failures, _ := junitResult(t, junitFile); tests == 0 || (failures == 0) != (tc.gateFile == 0) {
+		t.Fatalf("file gate report: %d tests, %d failures; gate exit %d", tests, failures, tc.gateFile)
 	}
 }

@@ -171,16 +171,7 @@ func TestGitHubExample(t *testing.T) {
 			}
 			r.job("gate")
 			r.job("gate-file")
-			if r.codes["gate"] != tc.gate || r.codes["gate-file"] != tc.gateFile {
-				t.Fatalf("gate exited %d, gate-file %d; want %d, %d", r.codes["gate"], r.codes["gate-file"], tc.gate, tc.gateFile)
-			}
-			tests, failures, failed := junitResult(t, r.junit["gate"])
-			if tests == 0 || failures != len(tc.junitFails) || !slices.Equal(failed, tc.junitFails) {
-				t.Fatalf("rendered report: %d tests, %d failures %v; want failures %v", tests, failures, failed, tc.junitFails)
-			}
-			if tests, failures, _ := junitResult(t, r.junit["gate-file"]); tests == 0 || (failures == 0) != (tc.gateFile == 0) {
-				t.Fatalf("file gate report: %d tests, %d failures; gate exit %d", tests, failures, tc.gateFile)
-			}
+			tc.checkGates(t, r.codes["gate"], r.codes["gate-file"], r.junit["gate"], r.junit["gate-file"])
 		})
 	}
 }

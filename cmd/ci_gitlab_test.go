@@ -174,16 +174,7 @@ func TestGitLabExample(t *testing.T) {
 			}
 			r.job("cohos-gate")
 			r.job("cohos-gate-file")
-			if r.codes["cohos-gate"] != tc.gate || r.codes["cohos-gate-file"] != tc.gateFile {
-				t.Fatalf("gate exited %d, gate-file %d; want %d, %d", r.codes["cohos-gate"], r.codes["cohos-gate-file"], tc.gate, tc.gateFile)
-			}
-			tests, failures, failed := junitResult(t, r.junit["cohos-gate"])
-			if tests == 0 || failures != len(tc.junitFails) || !slices.Equal(failed, tc.junitFails) {
-				t.Fatalf("rendered report: %d tests, %d failures %v; want failures %v", tests, failures, failed, tc.junitFails)
-			}
-			if tests, failures, _ := junitResult(t, r.junit["cohos-gate-file"]); tests == 0 || (failures == 0) != (tc.gateFile == 0) {
-				t.Fatalf("file gate report: %d tests, %d failures; gate exit %d", tests, failures, tc.gateFile)
-			}
+			tc.checkGates(t, r.codes["cohos-gate"], r.codes["cohos-gate-file"], r.junit["cohos-gate"], r.junit["cohos-gate-file"])
 		})
 	}
 }

@@ -9,32 +9,16 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// cosignBin finds the pinned cosign scripts/setup-cosign.sh installs; its
-// absence fails the test (make test installs it).
-func cosignBin(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("COHOS_COSIGN")
-	if p == "" {
-		out, err := exec.Command("../scripts/setup-cosign.sh", "--print").Output()
-		if err != nil {
-			t.Fatalf("locate cosign: %v", err)
-		}
-		p = strings.TrimSpace(string(out))
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("cosign not installed at %s: run scripts/setup-cosign.sh (or make test)", p)
-	}
-	return p
-}
+	"cohos.dev/cohos/internal/testkit"
+)
 
 // TestCosignKeysLoadLikeCosign (issue 12, item 7): a key cosign made with
 // COSIGN_PASSWORD signs with COSIGN_PASSWORD set and nothing else; one
 // made with the empty password loads as it is; a wrong COSIGN_PASSWORD
 // says so; and the job never sees COSIGN_PASSWORD.
 func TestCosignKeysLoadLikeCosign(t *testing.T) {
-	cosign := cosignBin(t)
+	cosign := testkit.Cosign(t)
 	for _, tc := range []struct {
 		name, made, given string
 		code              int

@@ -69,18 +69,7 @@ func pubFile(t testing.TB, name string) *keys.Public {
 // recomputed from the directory and the statement is signed again.
 func (f *fixture) resign(t *testing.T, edit func(p *attest.Predicate), onDisk func(dir string)) []byte {
 	t.Helper()
-	envs, err := attest.ParseBundle(f.bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := attest.ParseStatement(envs[0].Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pred, err := attest.ParsePredicate(st.Predicate)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pred := parsePredicate(t, f.bundle)
 	edit(pred)
 	db, err := attest.MarshalDecision(policy.Result{Decision: pred.Decision, Reasons: pred.Reasons}, pred.Metrics)
 	if err != nil {

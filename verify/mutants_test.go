@@ -92,18 +92,7 @@ func TestDecisionIsTheWorstEnvelope(t *testing.T) {
 // another run fails statement.subject, naming both runs.
 func TestExpectedRunID(t *testing.T) {
 	f := newFixture(t, policy.Allow)
-	envs, err := attest.ParseBundle(f.bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := attest.ParseStatement(envs[0].Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pred, err := attest.ParsePredicate(st.Predicate)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pred := parsePredicate(t, f.bundle)
 	rep := f.verify(t, f.bundle, verify.Options{RunID: pred.Run.ID})
 	if len(rep.IntegrityFailures()) != 0 {
 		t.Fatalf("the expected run: failures %v", failedIDs(rep))

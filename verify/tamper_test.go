@@ -106,50 +106,7 @@ func (f *fixture) restatement(t *testing.T, signer *keys.Signer, payloadType str
 // the artifact list and the subject are made to match, and it is re-signed.
 func (f *fixture) forge(t *testing.T, m policy.Metrics) []byte {
 	t.Helper()
-	envs, err := attest.ParseBundle(f.bundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := attest.ParseStatement(envs[0].Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pred, err := attest.ParsePredicate(st.Predicate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pred.Metrics = m
-	db, err := attest.MarshalDecision(policy.Result{Decision: pred.Decision, Reasons: pred.Reasons}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, f.dir, attest.DecisionName, string(db))
-	root, err := os.OpenRoot(f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	set, err := artifacts.Hash(context.Background(), artifacts.RootFS(root), artifacts.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pred.Artifacts.Files, pred.Artifacts.Count = set.Files, len(set.Files)
-	derived, err := attest.Derived(pred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range derived {
-		write(t, f.dir, d.Name, string(d.Data))
-	}
-	payload, err := attest.MarshalStatement(pred)
-	if err != nil {
-		t.Fatal(err)
-	}
-	line, err := attest.Sign(context.Background(), payload, f.signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return line
+	return f.resign(t, func(p *attest.Predicate) { p.Metrics = m }, nil)
 }
 
 func failedIDs(r *verify.Report) []string {

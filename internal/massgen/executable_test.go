@@ -1,6 +1,7 @@
 package massgen
 
 import (
+	"cohos.dev/cohos/internal/testkit"
 	"errors"
 	"os"
 	"path/filepath"
@@ -178,7 +179,7 @@ func TestCopyInRootRefuses(t *testing.T) {
 				t.Errorf("%s: copied %d bytes from outside the root", tt.src, n)
 			}
 		case tt.wantErr == nil:
-			if err != nil || n != 6 || fileString(t, filepath.Join(dir, dst)) != "answer" {
+			if err != nil || n != 6 || testkit.FileString(t, filepath.Join(dir, dst)) != "answer" {
 				t.Errorf("%s: copyInRoot = %d, %v", tt.src, n, err)
 			}
 		case !errors.Is(err, tt.wantErr):

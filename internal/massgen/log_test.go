@@ -1,6 +1,7 @@
 package massgen
 
 import (
+	"cohos.dev/cohos/internal/testkit"
 	"context"
 	"path/filepath"
 	"slices"
@@ -20,13 +21,13 @@ echo before; rm massgen_stdout.log; echo forged > massgen_stdout.log; echo after
 	if err != nil {
 		t.Fatalf("RunMassGen: %v", err)
 	}
-	if got := fileString(t, filepath.Join(spec.RunDir, stdoutName)); got != "before\nafter\n" {
+	if got := testkit.FileString(t, filepath.Join(spec.RunDir, stdoutName)); got != "before\nafter\n" {
 		t.Errorf("stdout log = %q, want what the job printed", got)
 	}
-	if got := metricString(out.Metrics, "completed"); got != "false" {
+	if got := testkit.MetricString(out.Metrics, "completed"); got != "false" {
 		t.Errorf("completed = %s, want false", got)
 	}
-	if got := metricString(out.Metrics, "stdout_bytes"); got != "13" {
+	if got := testkit.MetricString(out.Metrics, "stdout_bytes"); got != "13" {
 		t.Errorf("stdout_bytes = %s, want 13", got)
 	}
 	checkProblem(t, out.Problems, stdoutName)

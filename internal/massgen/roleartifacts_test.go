@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"cohos.dev/cohos/internal/massgen/massgencfg"
+	"cohos.dev/cohos/internal/testkit"
 )
 
 // roleRoot makes a run directory holding files (name -> content; "->X"
@@ -73,7 +74,7 @@ func TestCopyRoleArtifacts(t *testing.T) {
 	if !slices.Equal(written, want) {
 		t.Errorf("written %q, want %q", written, want)
 	}
-	read := func(name string) string { return fileString(t, filepath.Join(dir, "artifacts", name)) }
+	read := func(name string) string { return testkit.FileString(t, filepath.Join(dir, "artifacts", name)) }
 	if got := read("context_information_gatherer.txt"); got != "facts: 2 and 2" {
 		t.Errorf("gatherer = %q", got)
 	}
@@ -120,7 +121,7 @@ func TestCopyRoleArtifactsPartial(t *testing.T) {
 	if len(problems) != 2 || !strings.Contains(problems[0], "symbolic link refused") || !strings.Contains(problems[1], "not a regular file") {
 		t.Errorf("problems %q", problems)
 	}
-	index := fileString(t, filepath.Join(dir, "artifacts", "index.txt"))
+	index := testkit.FileString(t, filepath.Join(dir, "artifacts", "index.txt"))
 	for _, want := range []string{
 		"final_synthesizer.txt\t6\tfinal answer synthesized by context_information_gatherer (not the final synthesizer, which left no answer)\n",
 		"# no context_information_gatherer.txt: the context information gatherer left no answer\n",
@@ -136,7 +137,7 @@ func TestCopyRoleArtifactsPartial(t *testing.T) {
 	if want := []string{"artifacts/answer_agent_x.txt", "artifacts/final_synthesizer.txt", "artifacts/index.txt"}; err != nil || !slices.Equal(written, want) {
 		t.Errorf("written %q, %v; want %q", written, err, want)
 	}
-	if got := fileString(t, filepath.Join(dir, "artifacts", "answer_agent_x.txt")); got != "extra" {
+	if got := testkit.FileString(t, filepath.Join(dir, "artifacts", "answer_agent_x.txt")); got != "extra" {
 		t.Errorf("answer_agent_x.txt = %q", got)
 	}
 	// Nothing at all: only the index, which says why.
@@ -145,7 +146,7 @@ func TestCopyRoleArtifactsPartial(t *testing.T) {
 	if err != nil || !slices.Equal(written, []string{"artifacts/index.txt"}) {
 		t.Fatalf("no analysis: %q, %v", written, err)
 	}
-	if got := fileString(t, filepath.Join(dir, "artifacts", "index.txt")); !strings.Contains(got, "# no answers: MassGen's logs were not found") {
+	if got := testkit.FileString(t, filepath.Join(dir, "artifacts", "index.txt")); !strings.Contains(got, "# no answers: MassGen's logs were not found") {
 		t.Errorf("index.txt = %q", got)
 	}
 }

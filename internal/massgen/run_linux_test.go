@@ -1,6 +1,7 @@
 package massgen
 
 import (
+	"cohos.dev/cohos/internal/testkit"
 	"context"
 	"errors"
 	"path/filepath"
@@ -25,14 +26,14 @@ until [ -s escaped ]; do sleep 0.01; done`)
 	if err != nil {
 		t.Fatalf("RunMassGen: %v", err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(fileString(t, filepath.Join(spec.RunDir, "escaped"))))
+	pid, err := strconv.Atoi(strings.TrimSpace(testkit.FileString(t, filepath.Join(spec.RunDir, "escaped"))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if alive(pid) {
 		t.Errorf("escaped process %d is still running", pid)
 	}
-	if got := metricString(out.Metrics, "stragglers_killed"); got != "1" {
+	if got := testkit.MetricString(out.Metrics, "stragglers_killed"); got != "1" {
 		t.Errorf("stragglers_killed = %s, want 1", got)
 	}
 	if s := out.Outcome.Invocation.Stragglers; len(s) != 1 || s[0].PID != pid {

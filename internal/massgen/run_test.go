@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"cohos.dev/cohos/policy"
+	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/runner"
 )
 
@@ -53,27 +53,10 @@ func massgenSpec(t *testing.T, bin string) Spec {
 	}
 }
 
-func fileString(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func metricString(m policy.Metrics, name string) string {
-	v, ok := m[name]
-	if !ok {
-		return "<missing>"
-	}
-	return v.String()
-}
-
 // readInvocation decodes massgen_invocation.json strictly.
 func readInvocation(t *testing.T, dir string) Invocation {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(fileString(t, filepath.Join(dir, InvocationName))))
+	dec := json.NewDecoder(strings.NewReader(testkit.FileString(t, filepath.Join(dir, InvocationName))))
 	dec.DisallowUnknownFields()
 	var inv Invocation
 	if err := dec.Decode(&inv); err != nil {
@@ -132,7 +115,7 @@ func TestRunMassGenFixtures(t *testing.T) {
 				t.Fatalf("RunMassGen: %v", err)
 			}
 			for k, want := range tt.metrics {
-				if got := metricString(out.Metrics, k); got != want {
+				if got := testkit.MetricString(out.Metrics, k); got != want {
 					t.Errorf("metric %s = %s, want %s", k, got, want)
 				}
 			}
@@ -177,14 +160,14 @@ func TestRunMassGenFilesAndEnvironment(t *testing.T) {
 		t.Fatalf("RunMassGen: %v", err)
 	}
 	dir := spec.RunDir
-	if got := fileString(t, filepath.Join(dir, ConfigName)); got != string(spec.Config) {
+	if got := testkit.FileString(t, filepath.Join(dir, ConfigName)); got != string(spec.Config) {
 		t.Errorf("config = %q, want the spec's bytes", got)
 	}
-	if got, want := fileString(t, filepath.Join(dir, "fake_args")), "--automation\n--config\nmassgen_config.yaml\n--\n-v is not an option\n"; got != want {
+	if got, want := testkit.FileString(t, filepath.Join(dir, "fake_args")), "--automation\n--config\nmassgen_config.yaml\n--\n-v is not an option\n"; got != want {
 		t.Errorf("args = %q, want %q", got, want)
 	}
 	env := map[string]string{}
-	for _, line := range strings.Split(fileString(t, filepath.Join(dir, "fake_env")), "\n") {
+	for _, line := range strings.Split(testkit.FileString(t, filepath.Join(dir, "fake_env")), "\n") {
 		if k, v, ok := strings.Cut(line, "="); ok {
 			env[k] = v
 		}
@@ -204,22 +187,22 @@ func TestRunMassGenFilesAndEnvironment(t *testing.T) {
 		}
 	}
 	inv := readInvocation(t, dir)
-	if strings.Contains(fileString(t, filepath.Join(dir, InvocationName)), "s3cret") {
+	if strings.Contains(testkit.FileString(t, filepath.Join(dir, InvocationName)), "s3cret") {
 		t.Error("the invocation record holds an environment value")
 	}
 	if !slices.Contains(inv.EnvNames, "VLLM_API_KEY") || inv.MassGenVersion != "0.1.91" || inv.LogDir == "" {
 		t.Errorf("invocation = %+v", inv)
 	}
-	answer := fileString(t, filepath.Join(dir, "artifacts", "final_answer.txt"))
-	if want := fileString(t, filepath.Join(dir, filepath.FromSlash(out.Analysis.FinalAnswer))); answer != want || answer == "" {
+	answer := testkit.FileString(t, filepath.Join(dir, "artifacts", "final_answer.txt"))
+	if want := testkit.FileString(t, filepath.Join(dir, filepath.FromSlash(out.Analysis.FinalAnswer))); answer != want || answer == "" {
 		t.Errorf("final_answer.txt = %q, want %q", answer, want)
 	}
-	index := fileString(t, filepath.Join(dir, "artifacts", "index.txt"))
+	index := testkit.FileString(t, filepath.Join(dir, "artifacts", "index.txt"))
 	wantLine := "final_answer.txt\t" + itoa(len(answer)) + "\tfinal answer of the run (winner agent_a)\n"
 	if !strings.HasPrefix(index, "# name\tbytes\twhat\n") || !strings.Contains(index, wantLine) || strings.Count(index, "\n") != 5 {
 		t.Errorf("index.txt = %q, want a header and 4 lines including %q", index, wantLine)
 	}
-	tl, err := ParseTimeline([]byte(fileString(t, filepath.Join(dir, TimelineName))))
+	tl, err := ParseTimeline([]byte(testkit.FileString(t, filepath.Join(dir, TimelineName))))
 	if err != nil || tl.Winner != "agent_a" {
 		t.Errorf("timeline = %+v, %v", tl, err)
 	}
@@ -266,7 +249,7 @@ func TestRunMassGenStops(t *testing.T) {
 				t.Fatalf("RunMassGen: %v", err)
 			}
 			for k, want := range tt.metrics {
-				if got := metricString(out.Metrics, k); got != want {
+				if got := testkit.MetricString(out.Metrics, k); got != want {
 					t.Errorf("metric %s = %s, want %s", k, got, want)
 				}
 			}
@@ -317,7 +300,7 @@ func TestRunMassGenCannotStart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunMassGen: %v", err)
 	}
-	if got := metricString(out.Metrics, "massgen_exit_code"); got != "127" || metricString(out.Metrics, "completed") != "false" {
+	if got := testkit.MetricString(out.Metrics, "massgen_exit_code"); got != "127" || testkit.MetricString(out.Metrics, "completed") != "false" {
 		t.Errorf("metrics = %v, want exit 127, not completed", out.Metrics)
 	}
 }

@@ -106,3 +106,23 @@ func Attest(t testing.TB, dir string, want policy.Decision, signers ...*keys.Sig
 	}
 	return res
 }
+
+// FileString returns the contents of the file at path, failing t when it
+// cannot be read.
+func FileString(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// MetricString formats metric name of m, "<missing>" when m lacks it.
+func MetricString(m policy.Metrics, name string) string {
+	v, ok := m[name]
+	if !ok {
+		return "<missing>"
+	}
+	return v.String()
+}
