@@ -40,7 +40,7 @@ func TestInterruptedIsNotVerified(t *testing.T) {
 	bundle := append(slices.Clone(f.bundle), f.bundle...)
 	ctx := &stopAfter{Context: context.Background()}
 	ctx.n.Store(1)
-	rep := f.verifyCtx(t, ctx, bundle, verify.Options{})
+	rep, _ := f.verifyCtx(t, ctx, bundle, verify.Options{})
 	if len(rep.Envelopes) != 1 {
 		t.Fatalf("%d envelopes checked, want 1 before the stop", len(rep.Envelopes))
 	}
@@ -127,8 +127,9 @@ func TestSignatureIndexes(t *testing.T) {
 	}
 }
 
-// verifyCtx is fixture.verify with a context.
-func (f *fixture) verifyCtx(t *testing.T, ctx context.Context, bundle []byte, opts verify.Options) *verify.Report {
+// verifyCtx verifies bundle against the fixture's run directory (trusting
+// its key unless opts names keys) under ctx; it fails t when there is no report.
+func (f *fixture) verifyCtx(t *testing.T, ctx context.Context, bundle []byte, opts verify.Options) (*verify.Report, error) {
 	t.Helper()
 	if opts.Keys == nil {
 		opts.Keys = []*keys.Public{f.trusted}
@@ -139,11 +140,11 @@ func (f *fixture) verifyCtx(t *testing.T, ctx context.Context, bundle []byte, op
 	}
 	t.Cleanup(func() { root.Close() })
 	opts.Artifacts = artifacts.RootFS(root)
-	rep, _ := verify.Bundle(ctx, bundle, opts)
+	rep, err := verify.Bundle(ctx, bundle, opts)
 	if rep == nil {
-		t.Fatal("no report")
+		t.Fatalf("no report: %v", err)
 	}
-	return rep
+	return rep, err
 }
 
 // TestKeyIDIsOnlyAHint: a signature whose keyid is empty or names no

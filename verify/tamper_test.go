@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"cohos.dev/cohos/attest"
-	"cohos.dev/cohos/internal/artifacts"
 	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/keys"
 	"cohos.dev/cohos/policy"
@@ -46,21 +45,23 @@ func newFixture(t *testing.T, d policy.Decision) *fixture {
 
 func (f *fixture) verify(t *testing.T, bundle []byte, opts verify.Options) *verify.Report {
 	t.Helper()
-	if opts.Keys == nil {
-		opts.Keys = []*keys.Public{f.trusted}
-	}
-	root, err := os.OpenRoot(f.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	opts.Artifacts = artifacts.RootFS(root)
-	rep, err := verify.Bundle(context.Background(), bundle, opts)
-	if rep == nil {
-		t.Fatalf("no report: %v", err)
-	}
+	rep, err := f.verifyCtx(t, context.Background(), bundle, opts)
 	if (err == nil) != (len(rep.Failed()) == 0) {
 		t.Fatalf("error %v disagrees with %d failed checks", err, len(rep.Failed()))
+	}
+	return rep
+}
+
+// mustFail verifies bundle and fails t unless exactly the checks failed
+// did; with -update it writes the case as spec vector name.
+func (f *fixture) mustFail(t *testing.T, name string, bundle []byte, opts verify.Options, failed []string) *verify.Report {
+	t.Helper()
+	rep := f.verify(t, bundle, opts)
+	if *update {
+		writeVector(t, name, f, bundle, opts, failed)
+	}
+	if got := failedIDs(rep); !slices.Equal(got, failed) {
+		t.Fatalf("failed checks %v, want %v\n%+v", got, failed, rep.Checks)
 	}
 	return rep
 }
@@ -369,13 +370,7 @@ func TestTamper(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, policy.Allow)
 			bundle, opts := tt.tamper(t, f)
-			rep := f.verify(t, bundle, opts)
-			if *update {
-				writeVector(t, tt.name, f, bundle, opts, tt.failed)
-			}
-			if got := failedIDs(rep); !slices.Equal(got, tt.failed) {
-				t.Fatalf("failed checks %v, want %v\n%+v", got, tt.failed, rep.Checks)
-			}
+			rep := f.mustFail(t, tt.name, bundle, opts, tt.failed)
 			if tt.failed == nil {
 				return
 			}
