@@ -159,12 +159,27 @@ func TestValidate(t *testing.T) {
 func posInf() float64 { return math.Inf(1) }
 
 // TestIndentationErrorLine (issue 12): a key indented one space short is
-// reported at its own line, not where its list starts.
+// reported at its own line, not where its list starts; so is a flow
+// collection left open, wherever the broken line stands in the document.
 func TestIndentationErrorLine(t *testing.T) {
-	doc := "apiVersion: cohos/v1\nkind: Policy\nname: x\nrules:\n  - metric: completed\n    require: true\n  - metric: restarts\n   marginal: 2\n"
-	_, err := policy.Parse([]byte(doc))
-	var pe *policy.ParseError
-	if !errors.As(err, &pe) || pe.Line != 8 || !errors.Is(err, policy.ErrSyntax) {
-		t.Fatalf("error %v, want a syntax error at line 8", err)
+	const head = "apiVersion: cohos/v1\nkind: Policy\nname: x\nrules:\n"
+	for _, tt := range []struct {
+		name, doc string
+		line      int
+	}{
+		{"key one space short", head + "  - metric: completed\n    require: true\n  - metric: restarts\n   marginal: 2\n", 8},
+		{"the last line, without a newline", head + "  - metric: completed\n    require: true\n  - metric: restarts\n   marginal: 2", 8},
+		{"valid rules after it", head + "  - metric: completed\n    require: true\n  - metric: restarts\n   marginal: 2\n  - metric: timed_out\n    require: false\n", 8},
+		{"right after the list starts", "apiVersion: cohos/v1\nrules:\n  - metric: completed\n   require: true\n", 4},
+		{"near the top, more keys after", "rules:\n  - metric: completed\n   require: true\nname: x\n", 3},
+		{"a mapping key one space short", "a:\n  b: 1\n c: 2\n", 3},
+		{"a flow mapping left open", head + "  - {metric: completed, require: true\n  - metric: restarts\n", 5},
+		{"a flow sequence left open", head[:len(head)-1] + " [\n  {metric: completed, require: true}\n", 4},
+	} {
+		_, err := policy.Parse([]byte(tt.doc))
+		var pe *policy.ParseError
+		if !errors.As(err, &pe) || pe.Line != tt.line || !errors.Is(err, policy.ErrSyntax) {
+			t.Errorf("%s: error %v, want a syntax error at line %d", tt.name, err, tt.line)
+		}
 	}
 }
