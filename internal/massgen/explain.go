@@ -73,20 +73,39 @@ func (o *Outcome) agentFailures() string {
 	// MassGen's own notice of why the first agent was given up on
 	// ("Agent failed to use workflow tools after 3 attempts; last error:
 	// ..."), when the first error event does not already say it.
-	if len(o.Analysis.Failures) > 0 && !strings.Contains(msg, o.Analysis.Failures[0]) {
-		what += " (" + o.Analysis.Failures[0] + ")"
+	if f := o.Analysis.Failures; len(f) > 0 && !strings.Contains(msg, agentNotice(f[0])) {
+		what += " (" + f[0] + ")"
 	}
 	return what
 }
 
-// firstError is the first error event's detail, printable.
+// agentNotice is a failure ("agent_a: Agent failed ...") without its
+// agent's name.
+func agentNotice(failure string) string {
+	if _, notice, ok := strings.Cut(failure, ": "); ok {
+		return notice
+	}
+	return failure
+}
+
+// noticeMark starts MassGen's own notices in an agent's output ("❌ Error:
+// ...", "❌ Agent failed to use workflow tools ...").
+const noticeMark = "❌"
+
+// firstError is the first error event's detail, printable. When the model's
+// own text precedes MassGen's last notice in it (a model that wrote prose
+// instead of calling a tool), only the notice is kept: it says why.
 func firstError(t *Timeline) string {
 	if t == nil {
 		return ""
 	}
 	for _, e := range t.Events {
 		if e.Type == "error" && e.Detail != "" {
-			return runner.Printable([]byte(e.Detail))
+			d := runner.Printable([]byte(e.Detail))
+			if i := strings.LastIndex(d, noticeMark); i > 0 {
+				d = d[i:]
+			}
+			return d
 		}
 	}
 	return ""
