@@ -79,33 +79,9 @@ var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 // (unusable directory, bad names in it, signing or write failure); REFUSE
 // and MARGINAL are results, not errors. On error no bundle is written.
 func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
-	if opts.Policy == nil {
-		return nil, errors.New("attest: no policy")
-	}
-	if len(opts.Signers) == 0 {
-		return nil, errors.New("attest: no signing key")
-	}
-	fi, err := os.Stat(dir)
+	bundlePath, run, err := checkTarget(dir, opts)
 	if err != nil {
-		return nil, fmt.Errorf("attest: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, fmt.Errorf("attest: %s: %w", dir, errNotDir)
-	}
-	bundlePath := filepath.Join(dir, BundleName)
-	if _, err := os.Lstat(bundlePath); err == nil && !opts.Force {
-		return nil, fmt.Errorf("attest: %s: %w", bundlePath, ErrBundleExists)
-	}
-	run := opts.Run
-	if run.ID == "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return nil, fmt.Errorf("attest: %w", err)
-		}
-		run.ID = filepath.Base(abs)
-	}
-	if !runIDPattern.MatchString(run.ID) {
-		return nil, fmt.Errorf("attest: %w %q (letters, digits, '.', '_', '-'; at most 128)", ErrBadRunID, run.ID)
+		return nil, err
 	}
 	now := opts.Now
 	if now.IsZero() {
@@ -146,6 +122,61 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("attest: %w", err)
 	}
 
+	pred := newPredicate(eval, opts, canonical, run, set, now)
+	payload, line, err := signBounded(ctx, pred, opts.Signers, len(set.Skipped))
+	if err != nil {
+		return nil, fmt.Errorf("attest: %w", err)
+	}
+	if err := writeDerived(dir, pred, set); err != nil {
+		return nil, fmt.Errorf("attest: %w", err)
+	}
+	if err := atomicfile.Create(bundlePath, line, 0o644); err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
+			return nil, fmt.Errorf("attest: %s: %w", bundlePath, ErrBundleExists)
+		}
+		return nil, fmt.Errorf("attest: %w", err)
+	}
+	return &Result{Evaluation: eval, Predicate: pred, Statement: payload, Bundle: bundlePath}, nil
+}
+
+// checkTarget checks opts and the run directory dir before anything is
+// written: it returns the bundle's path and the run record with its id
+// (dir's name by default).
+func checkTarget(dir string, opts Options) (bundlePath string, run Run, err error) {
+	if opts.Policy == nil {
+		return "", run, errors.New("attest: no policy")
+	}
+	if len(opts.Signers) == 0 {
+		return "", run, errors.New("attest: no signing key")
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return "", run, fmt.Errorf("attest: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", run, fmt.Errorf("attest: %s: %w", dir, errNotDir)
+	}
+	bundlePath = filepath.Join(dir, BundleName)
+	if _, err := os.Lstat(bundlePath); err == nil && !opts.Force {
+		return "", run, fmt.Errorf("attest: %s: %w", bundlePath, ErrBundleExists)
+	}
+	run = opts.Run
+	if run.ID == "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return "", run, fmt.Errorf("attest: %w", err)
+		}
+		run.ID = filepath.Base(abs)
+	}
+	if !runIDPattern.MatchString(run.ID) {
+		return "", run, fmt.Errorf("attest: %w %q (letters, digits, '.', '_', '-'; at most 128)", ErrBadRunID, run.ID)
+	}
+	return bundlePath, run, nil
+}
+
+// newPredicate records eval of opts.Policy (whose canonical form is
+// canonical) over the hashed set, for run, attested at now.
+func newPredicate(eval policy.Result, opts Options, canonical []byte, run Run, set *artifacts.Set, now time.Time) *Predicate {
 	pred := &Predicate{
 		Decision: eval.Decision,
 		Reasons:  eval.Reasons,
@@ -175,34 +206,32 @@ func Attest(ctx context.Context, dir string, opts Options) (*Result, error) {
 		// SHA256SUMS is the list (SPEC.md §3).
 		pred.Artifacts.Files, pred.cache.files = nil, nil
 	}
+	return pred
+}
 
-	payload, line, err := signPredicate(ctx, pred, opts.Signers)
+// signBounded signs pred as one bundle line no longer than the verifier
+// reads (MaxLineSize): when listing the files makes it longer, the files
+// are bound by the subject digests alone; skipped is the number of skipped
+// entries, named when even that is too long.
+func signBounded(ctx context.Context, pred *Predicate, signers []dsse.Signer, skipped int) (payload, line []byte, err error) {
+	payload, line, err = signPredicate(ctx, pred, signers)
 	if err == nil && len(line) > MaxLineSize && pred.Artifacts.Files != nil {
 		// Names that JSON escapes heavily can make even a small manifest's
 		// listing too large: bind the files by the digests alone.
 		pred.Artifacts.Files, pred.cache.files = nil, nil
-		payload, line, err = signPredicate(ctx, pred, opts.Signers)
+		payload, line, err = signPredicate(ctx, pred, signers)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("attest: %w", err)
+		return nil, nil, err
 	}
 	if len(line) > MaxLineSize {
 		// Never write a bundle the verifier would refuse. The files are
 		// never listed past MaxListedManifest, so what is left is the list
 		// of skipped entries.
-		return nil, fmt.Errorf("attest: %w: the signed envelope would be %d bytes, more than %d (%d skipped entries)",
-			ErrTooLarge, len(line), MaxLineSize, len(set.Skipped))
+		return nil, nil, fmt.Errorf("%w: the signed envelope would be %d bytes, more than %d (%d skipped entries)",
+			ErrTooLarge, len(line), MaxLineSize, skipped)
 	}
-	if err := writeDerived(dir, pred, set); err != nil {
-		return nil, fmt.Errorf("attest: %w", err)
-	}
-	if err := atomicfile.Create(bundlePath, line, 0o644); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
-			return nil, fmt.Errorf("attest: %s: %w", bundlePath, ErrBundleExists)
-		}
-		return nil, fmt.Errorf("attest: %w", err)
-	}
-	return &Result{Evaluation: eval, Predicate: pred, Statement: payload, Bundle: bundlePath}, nil
+	return payload, line, nil
 }
 
 // signPredicate encodes the statement of pred and signs it as one bundle

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"cohos.dev/cohos/attest"
 	"cohos.dev/cohos/govern"
 	"cohos.dev/cohos/internal/isolate"
 	"cohos.dev/cohos/runner"
@@ -66,28 +67,9 @@ artifacts/ directory) and COHOS_RUN_ID in its environment.`,
 }
 
 func runRun(c *cobra.Command, args []string, fl runFlags) error {
-	if len(fl.sign) == 0 {
-		return usageError("run needs at least one --sign KEY (make one with: cohos keys generate --out key)")
-	}
-	if fl.retries < 0 || fl.timeout < 0 {
-		return usageError("--retries and --timeout must not be negative")
-	}
-	if fl.isolation != "auto" && fl.isolation != "off" {
-		return usageError("--isolation %q: want auto or off", fl.isolation)
-	}
-	massgen := fl.massgen.enabled()
-	dash := c.ArgsLenAtDash()
-	switch {
-	case massgen && dash >= 0:
-		return usageError("give either -- COMMAND or a MassGen question, not both")
-	case massgen && len(args) != 1:
-		return usageError("a MassGen run takes exactly one QUESTION argument")
-	case !massgen && dash < 0 && len(args) > 0:
-		return withHint(usageError("nothing to run: %q is not after --", args[0]),
-			"put -- before the command: cohos run --sign KEY -- "+strings.Join(args, " "))
-	case !massgen && (dash < 0 || len(args) == 0):
-		return withHint(usageError("nothing to run: give -- COMMAND [ARGS...] or --massgen-config CFG QUESTION"),
-			"cohos run --sign KEY -- make test")
+	massgen, err := checkRunArgs(c, args, fl)
+	if err != nil {
+		return err
 	}
 	// Everything that can be wrong with the request is checked before the job starts.
 	pol, err := loadPolicy(fl.policy)
@@ -126,6 +108,48 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 	if err != nil {
 		return inputError(err)
 	}
+	printRunResult(c, fl, res)
+	if s, ok := sig.Load().(syscall.Signal); ok {
+		// Interrupted, and the evidence is signed: exit as a shell does
+		// for a job stopped by that signal (130 for SIGINT).
+		return withCode(128 + int(s))
+	}
+	return withCode(decisionCode(res.Evaluation.Decision))
+}
+
+// checkRunArgs checks run's flags and arguments before anything is loaded;
+// massgen says whether the job is a MassGen run.
+func checkRunArgs(c *cobra.Command, args []string, fl runFlags) (massgen bool, err error) {
+	if len(fl.sign) == 0 {
+		return false, usageError("run needs at least one --sign KEY (make one with: cohos keys generate --out key)")
+	}
+	if fl.retries < 0 || fl.timeout < 0 {
+		return false, usageError("--retries and --timeout must not be negative")
+	}
+	if fl.isolation != "auto" && fl.isolation != "off" {
+		return false, usageError("--isolation %q: want auto or off", fl.isolation)
+	}
+	massgen = fl.massgen.enabled()
+	dash := c.ArgsLenAtDash()
+	switch {
+	case massgen && dash >= 0:
+		return false, usageError("give either -- COMMAND or a MassGen question, not both")
+	case massgen && len(args) != 1:
+		return false, usageError("a MassGen run takes exactly one QUESTION argument")
+	case !massgen && dash < 0 && len(args) > 0:
+		return false, withHint(usageError("nothing to run: %q is not after --", args[0]),
+			"put -- before the command: cohos run --sign KEY -- "+strings.Join(args, " "))
+	case !massgen && (dash < 0 || len(args) == 0):
+		return false, withHint(usageError("nothing to run: give -- COMMAND [ARGS...] or --massgen-config CFG QUESTION"),
+			"cohos run --sign KEY -- make test")
+	}
+	return massgen, nil
+}
+
+// printRunResult prints what a person needs of a signed run: a warning when
+// it ran unisolated, the end of the job's stderr, the decision with its
+// cause, the run id and every problem.
+func printRunResult(c *cobra.Command, fl runFlags, res *attest.Result) {
 	if iso := res.Predicate.Run.Isolation; iso != nil && !iso.Isolated && fl.isolation != "off" && iso.Reason != isolate.NotStarted {
 		fmt.Fprintf(c.ErrOrStderr(), "cohos: warning: the job ran without isolation (%s); attested isolated: false\n", iso.Reason)
 	}
@@ -137,12 +161,6 @@ func runRun(c *cobra.Command, args []string, fl runFlags) error {
 	for _, p := range res.Predicate.Run.Problems {
 		fmt.Fprintf(c.OutOrStdout(), "problem: %s\n", p)
 	}
-	if s, ok := sig.Load().(syscall.Signal); ok {
-		// Interrupted, and the evidence is signed: exit as a shell does
-		// for a job stopped by that signal (130 for SIGINT).
-		return withCode(128 + int(s))
-	}
-	return withCode(decisionCode(res.Evaluation.Decision))
 }
 
 // jobIsolation is how the job is isolated: the signing keys and the
