@@ -59,6 +59,14 @@ func TestCompare(t *testing.T) {
 			}
 		})
 	}
+	// A known size of 0 is compared like any other: only -1 is unknown.
+	empty, one := &Set{Files: []File{{"a", 0, sha("a")}}}, &Set{Files: []File{{"a", 1, sha("a")}}}
+	if d := Compare(empty, one); !reflect.DeepEqual(d.Changed, []string{"a"}) {
+		t.Errorf("size 0 attested, 1 found: changed %q", d.Changed)
+	}
+	if d := Compare(one, empty); !reflect.DeepEqual(d.Changed, []string{"a"}) {
+		t.Errorf("size 1 attested, 0 found: changed %q", d.Changed)
+	}
 	if d := Compare(nil, base); !reflect.DeepEqual(d.Added, []string{"a", "b", "c", "link"}) {
 		t.Errorf("Compare(nil, base).Added = %q", d.Added)
 	}
