@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/policy"
 )
 
@@ -57,7 +58,7 @@ func TestRunRestoresReplacedLog(t *testing.T) {
 			if want := policy.Bool(tt.wantProblem == ""); out.Metrics["completed"] != want {
 				t.Errorf("completed = %v, want %v", out.Metrics["completed"], want)
 			}
-			checkProblem(t, out.Problems, tt.wantProblem)
+			testkit.CheckReplacedLog(t, out.Problems, tt.wantProblem)
 			if inv := readInvocation(t, spec); !slices.Equal(inv.Problems, out.Problems) {
 				t.Errorf("invocation problems %q, outcome problems %q", inv.Problems, out.Problems)
 			}
@@ -71,20 +72,5 @@ func TestRunRestoresReplacedLog(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// checkProblem fails unless problems is empty (want "") or holds exactly
-// one entry, naming want.
-func checkProblem(t *testing.T, problems []string, want string) {
-	t.Helper()
-	if want == "" {
-		if len(problems) != 0 {
-			t.Errorf("problems = %q, want none", problems)
-		}
-		return
-	}
-	if len(problems) != 1 || !strings.HasPrefix(problems[0], want+" was replaced") {
-		t.Errorf("problems = %q, want one about %s", problems, want)
 	}
 }

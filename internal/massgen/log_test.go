@@ -5,7 +5,6 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -30,23 +29,8 @@ echo before; rm massgen_stdout.log; echo forged > massgen_stdout.log; echo after
 	if got := testkit.MetricString(out.Metrics, "stdout_bytes"); got != "13" {
 		t.Errorf("stdout_bytes = %s, want 13", got)
 	}
-	checkProblem(t, out.Problems, stdoutName)
+	testkit.CheckReplacedLog(t, out.Problems, stdoutName)
 	if !slices.Equal(out.Invocation.Problems, out.Problems) {
 		t.Errorf("invocation problems %q, outcome problems %q", out.Invocation.Problems, out.Problems)
-	}
-}
-
-// checkProblem fails unless problems is empty (want "") or holds exactly
-// one entry, naming want.
-func checkProblem(t *testing.T, problems []string, want string) {
-	t.Helper()
-	if want == "" {
-		if len(problems) != 0 {
-			t.Errorf("problems = %q, want none", problems)
-		}
-		return
-	}
-	if len(problems) != 1 || !strings.HasPrefix(problems[0], want+" was replaced") {
-		t.Errorf("problems = %q, want one about %s", problems, want)
 	}
 }

@@ -66,16 +66,9 @@ func ReadMode(path string, limit int64) ([]byte, fs.FileMode, error) {
 // following a symlink, where fsys can say) before opening it, so a FIFO
 // planted under the name is refused rather than blocking the open.
 func ReadFS(fsys fs.FS, name string, limit int64) ([]byte, error) {
-	fi, err := fs.Lstat(fsys, name)
+	f, err := OpenFS(fsys, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w (%s)", name, ErrNotRegular, fi.Mode().Type())
-	}
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	defer f.Close()
 	return readOpen(f, name, limit)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,4 +126,19 @@ func MetricString(m policy.Metrics, name string) string {
 		return "<missing>"
 	}
 	return v.String()
+}
+
+// CheckReplacedLog fails t unless problems is empty (want "") or holds
+// exactly one entry saying that the log want was replaced.
+func CheckReplacedLog(t testing.TB, problems []string, want string) {
+	t.Helper()
+	if want == "" {
+		if len(problems) != 0 {
+			t.Errorf("problems = %q, want none", problems)
+		}
+		return
+	}
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], want+" was replaced") {
+		t.Errorf("problems = %q, want one about %s", problems, want)
+	}
 }
