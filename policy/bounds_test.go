@@ -49,9 +49,7 @@ func TestLimitsAtTheirEdges(t *testing.T) {
 	if p := parseOK(t, "MaxRules rules", fmt.Sprintf(boundsHead, "x")+rules.String()); len(p.Rules) != policy.MaxRules {
 		t.Fatalf("%d rules, want %d", len(p.Rules), policy.MaxRules)
 	}
-	if _, err := policy.Parse([]byte(fmt.Sprintf(boundsHead, "x") + rules.String() + rule)); err == nil {
-		t.Fatal("MaxRules+1 rules: accepted")
-	}
+	parseFails(t, "MaxRules+1 rules", fmt.Sprintf(boundsHead, "x")+rules.String()+rule, policy.ErrTooLarge)
 
 	doc := fmt.Sprintf(boundsHead, "x") + rule
 	pad := policy.MaxInputSize - len(doc) - 2 // "#" + padding + "\n"
@@ -60,17 +58,15 @@ func TestLimitsAtTheirEdges(t *testing.T) {
 		t.Fatalf("padded to %d bytes", len(exact))
 	}
 	parseOK(t, "a policy of exactly MaxInputSize bytes", exact)
-	if _, err := policy.Parse([]byte(exact + "\n")); err == nil {
-		t.Fatal("a policy one byte over MaxInputSize: accepted")
-	}
+	parseFails(t, "a policy one byte over MaxInputSize", exact+"\n", policy.ErrTooLarge)
 
 	m := `{"x_a": 1}`
 	mexact := m + strings.Repeat(" ", policy.MaxInputSize-len(m))
 	if _, err := policy.ParseMetrics([]byte(mexact)); err != nil {
 		t.Fatalf("metrics of exactly MaxInputSize bytes: %v", err)
 	}
-	if _, err := policy.ParseMetrics([]byte(mexact + " ")); err == nil {
-		t.Fatal("metrics one byte over MaxInputSize: accepted")
+	if _, err := policy.ParseMetrics([]byte(mexact + " ")); !errors.Is(err, policy.ErrTooLarge) {
+		t.Fatalf("metrics one byte over MaxInputSize: error %v, want %v", err, policy.ErrTooLarge)
 	}
 }
 
@@ -82,8 +78,8 @@ func TestMetricNameAlphabet(t *testing.T) {
 	}
 	// The bytes just outside each range, and one byte too long.
 	for _, name := range []string{"x_`", "x_{", "x_/", "x_:", "x_A", "x_" + strings.Repeat("z", 63)} {
-		if _, err := policy.ParseMetrics([]byte(`{"` + name + `": 1}`)); err == nil {
-			t.Errorf("%q: accepted", name)
+		if _, err := policy.ParseMetrics([]byte(`{"` + name + `": 1}`)); !errors.Is(err, policy.ErrInvalidValue) || !strings.Contains(err.Error(), "metric name must be") {
+			t.Errorf("%q: error %v, want an invalid metric name", name, err)
 		}
 	}
 }
@@ -109,10 +105,15 @@ func TestMetricsNumbersAndKinds(t *testing.T) {
 }
 
 func TestPolicyNumbersFollowJSON(t *testing.T) {
-	for _, v := range []string{"1.", "1e", "1e+", "01", "-", ".5", "+1"} {
+	// Number-like scalars JSON does not allow are invalid values; scalars
+	// YAML reads as strings are of the wrong type.
+	for v, want := range map[string]error{
+		"1.": policy.ErrInvalidValue, "01": policy.ErrInvalidValue, ".5": policy.ErrInvalidValue, "+1": policy.ErrInvalidValue,
+		"1e": policy.ErrWrongType, "1e+": policy.ErrWrongType, "-": policy.ErrWrongType,
+	} {
 		doc := fmt.Sprintf(boundsHead, "x") + "  - {metric: restarts, marginal: " + v + ", refuse: 9}\n"
-		if _, err := policy.Parse([]byte(doc)); err == nil {
-			t.Errorf("marginal %q: accepted", v)
+		if _, err := policy.Parse([]byte(doc)); !errors.Is(err, want) || !strings.Contains(err.Error(), "rules[0].marginal") {
+			t.Errorf("marginal %q: error %v, want %v at rules[0].marginal", v, err, want)
 		}
 	}
 	p := parseOK(t, "exponents", fmt.Sprintf(boundsHead, "x")+"  - {metric: restarts, marginal: 1e0, refuse: 2E+1}\n")
