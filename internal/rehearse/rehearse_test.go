@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -29,14 +30,17 @@ func TestPlan(t *testing.T) {
 	if err != nil || len(cells) != 1 || cells[0] != (Cell{Mode: "synthesis"}) || runDirName(cells[0]) != "model-synthesis" {
 		t.Errorf("model-url plan: %+v, %v", cells, err)
 	}
-	for name, o := range map[string]Options{
-		"unknown profile": {Profiles: []substrate.Profile{"nope"}},
-		"profile twice":   {Profiles: []substrate.Profile{substrate.Stable, substrate.Stable}},
-		"unknown mode":    {Modes: []massgencfg.Mode{"debate"}},
-		"mode twice":      {Modes: []massgencfg.Mode{massgencfg.Voting, massgencfg.Voting}},
+	for name, tc := range map[string]struct {
+		o    Options
+		want string
+	}{
+		"unknown profile": {Options{Profiles: []substrate.Profile{"nope"}}, `unknown substrate profile "nope"`},
+		"profile twice":   {Options{Profiles: []substrate.Profile{substrate.Stable, substrate.Stable}}, "profile stable given twice"},
+		"unknown mode":    {Options{Modes: []massgencfg.Mode{"debate"}}, `"debate"`},
+		"mode twice":      {Options{Modes: []massgencfg.Mode{massgencfg.Voting, massgencfg.Voting}}, "mode voting given twice"},
 	} {
-		if _, err := plan(o); err == nil {
-			t.Errorf("%s: plan accepted %+v", name, o)
+		if _, err := plan(tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: plan(%+v) = %v, want an error saying %s", name, tc.o, err, tc.want)
 		}
 	}
 }
@@ -55,11 +59,12 @@ func TestRunRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := Run(ctx, Options{Signers: signer, Dir: filepath.Join(dir, "r")}); err == nil {
-		t.Error("Run without a policy")
+	const needed = "a policy and at least one signer are needed"
+	if _, err := Run(ctx, Options{Signers: signer, Dir: filepath.Join(dir, "r")}); err == nil || !strings.Contains(err.Error(), needed) {
+		t.Errorf("Run without a policy: %v", err)
 	}
-	if _, err := Run(ctx, Options{Policy: pol, Dir: filepath.Join(dir, "r")}); err == nil {
-		t.Error("Run without a signer")
+	if _, err := Run(ctx, Options{Policy: pol, Dir: filepath.Join(dir, "r")}); err == nil || !strings.Contains(err.Error(), needed) {
+		t.Errorf("Run without a signer: %v", err)
 	}
 	if _, err := Run(ctx, Options{Policy: pol, Signers: signer, Dir: taken, Bin: fake}); !errors.Is(err, ErrExists) {
 		t.Errorf("Run into an existing directory: %v, want ErrExists", err)

@@ -3,6 +3,7 @@ package substrate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -83,8 +84,8 @@ func TestLlamaServerContextExceeded(t *testing.T) {
 	if st := s.Stats(); st.TooLong != 1 || st.Chat != 0 {
 		t.Errorf("Stats() = %+v", st)
 	}
-	if _, err := New(Options{Profile: LlamaServer, ContextTokens: -1}); err == nil {
-		t.Error("negative ContextTokens accepted")
+	if _, err := New(Options{Profile: LlamaServer, ContextTokens: -1}); !errors.Is(err, ErrBadOptions) {
+		t.Errorf("negative ContextTokens: %v, want %v", err, ErrBadOptions)
 	}
 }
 
