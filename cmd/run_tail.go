@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"cohos.dev/cohos/attest"
+	"cohos.dev/cohos/internal/regfile"
 	"cohos.dev/cohos/runner"
 )
 
@@ -37,13 +37,13 @@ func printStderrTail(w io.Writer, res *attest.Result) {
 
 // lastLines returns up to n non-blank lines from the last 8 KiB of path.
 func lastLines(path string, n int) []string {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	if err != nil {
 		return nil
 	}
 	size := fi.Size()
