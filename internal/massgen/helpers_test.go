@@ -6,7 +6,6 @@ import (
 	"os"
 	"path"
 	"sort"
-	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -101,16 +100,6 @@ func diffMetrics(got, want policy.Metrics) []string {
 	}
 	sort.Strings(d)
 	return d
-}
-
-// hasProblem reports whether some problem starts with prefix.
-func hasProblem(a *Analysis, prefix string) bool {
-	for _, p := range a.Problems {
-		if strings.HasPrefix(p, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func num(f float64) policy.Value  { return policy.Num(f) }

@@ -98,15 +98,6 @@ func (d *Dir) Close() error { return d.root.Close() }
 // Items lists what was moved, in order.
 func (d *Dir) Items() []Item { return d.items }
 
-// Problems describes every item (see Item.Problem).
-func (d *Dir) Problems() []string {
-	out := make([]string, len(d.items))
-	for i, it := range d.items {
-		out[i] = it.Problem()
-	}
-	return out
-}
-
 // Clear moves whatever is at name (a slash-separated path below the run
 // directory) into quarantine, for why. It reports whether anything was
 // there. Parents of name that are not directories (a symbolic link
