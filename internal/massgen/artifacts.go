@@ -120,32 +120,42 @@ var (
 // copied. A final symbolic link in src is refused, others may not leave
 // root; FIFOs and devices are refused without being opened.
 func copyInRoot(root *os.Root, src, dst string) (int64, error) {
-	// os.Root follows links that stay inside it; an answer that is a link
-	// is refused all the same. A link swapped in after this check still
-	// cannot lead outside the root.
-	lfi, err := root.Lstat(src)
-	if err != nil {
-		return 0, err
-	}
-	if lfi.Mode()&fs.ModeSymlink != 0 {
-		return 0, errLinkRefused
-	}
-	if !lfi.Mode().IsRegular() {
-		return 0, errNotRegularFile
-	}
-	in, err := root.OpenFile(src, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	in, err := openInRoot(root, src)
 	if err != nil {
 		return 0, err
 	}
 	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return 0, errNotRegularFile
-	}
 	return writeInRoot(root, dst, in)
+}
+
+// openInRoot opens the regular file src below root for reading without
+// blocking. os.Root follows links that stay inside it; an answer that is
+// a link is refused all the same. A link swapped in after this check
+// still cannot lead outside the root, and the opened file is checked again.
+func openInRoot(root *os.Root, src string) (*os.File, error) {
+	lfi, err := root.Lstat(src)
+	if err != nil {
+		return nil, err
+	}
+	if lfi.Mode()&fs.ModeSymlink != 0 {
+		return nil, errLinkRefused
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, errNotRegularFile
+	}
+	in, err := root.OpenFile(src, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := in.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegularFile
+	}
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	return in, nil
 }
 
 // writeInRoot writes r to the new file dst below root atomically: a

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"maps"
 	"os"
 	"path"
 	"slices"
-	"syscall"
 
 	"cohos.dev/cohos/internal/massgen/massgencfg"
 )
@@ -162,28 +160,11 @@ func roleFiles(root *os.Root, a *Analysis, roles []massgencfg.AgentRole) (files 
 // symbolic link and anything but a regular file, as copyInRoot does; a
 // file over limit bytes is an error.
 func readInRoot(root *os.Root, src string, limit int64) ([]byte, error) {
-	lfi, err := root.Lstat(src)
-	if err != nil {
-		return nil, err
-	}
-	if lfi.Mode()&fs.ModeSymlink != 0 {
-		return nil, errLinkRefused
-	}
-	if !lfi.Mode().IsRegular() {
-		return nil, errNotRegularFile
-	}
-	in, err := root.OpenFile(src, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	in, err := openInRoot(root, src)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errNotRegularFile
-	}
 	b, err := io.ReadAll(io.LimitReader(in, limit+1))
 	if err != nil {
 		return nil, err
