@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cohos.dev/cohos/internal/testkit"
 	"context"
 	"errors"
 	"io/fs"
@@ -118,7 +119,7 @@ func TestRunCollect(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{"a.txt": "A", "b.txt": "B", "made.txt": "made\n", "job.txt": "job\n"} {
-		if got := readFile(t, filepath.Join(spec.RunDir, "artifacts", name)); got != want {
+		if got := testkit.FileString(t, filepath.Join(spec.RunDir, "artifacts", name)); got != want {
 			t.Errorf("artifacts/%s = %q, want %q", name, got, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/policy"
 )
 
@@ -38,10 +39,10 @@ func TestRunHoldsTheJobToItsInputsAndReservedNames(t *testing.T) {
 		if !out.Tampered || out.Metrics["completed"] != policy.Bool(false) || out.ExitCode != 0 {
 			t.Errorf("off=%v: tampered %v, completed %v, exit %d; want true, false, 0", off, out.Tampered, out.Metrics["completed"], out.ExitCode)
 		}
-		if got := readFile(t, filepath.Join(spec.RunDir, "given.yaml")); got != "agents: []\n" {
+		if got := testkit.FileString(t, filepath.Join(spec.RunDir, "given.yaml")); got != "agents: []\n" {
 			t.Errorf("off=%v: given.yaml = %q, want cohos's copy", off, got)
 		}
-		if got := readFile(t, filepath.Join(spec.RunDir, "quarantine", "given.yaml")); got != "forged\n" {
+		if got := testkit.FileString(t, filepath.Join(spec.RunDir, "quarantine", "given.yaml")); got != "forged\n" {
 			t.Errorf("off=%v: quarantined given.yaml = %q", off, got)
 		}
 		if inv := readInvocation(t, spec); !slices.Equal(inv.Problems, out.Problems) {
@@ -105,10 +106,10 @@ func TestRunPinsTheRunDirectory(t *testing.T) {
 	if !out.Isolation.Isolated || out.ExitCode != 0 || len(out.Problems) != 0 {
 		t.Fatalf("isolated %v, exit %d, problems %q", out.Isolation.Isolated, out.ExitCode, out.Problems)
 	}
-	if got := readFile(t, filepath.Join(spec.RunDir, "artifacts", "x")); got != "pinned\n" {
+	if got := testkit.FileString(t, filepath.Join(spec.RunDir, "artifacts", "x")); got != "pinned\n" {
 		t.Errorf("artifacts/x = %q", got)
 	}
-	if got := readFile(t, filepath.Join(spec.RunDir, "command_stderr.log")); strings.Count(got, "Device or resource busy") != 2 {
+	if got := testkit.FileString(t, filepath.Join(spec.RunDir, "command_stderr.log")); strings.Count(got, "Device or resource busy") != 2 {
 		t.Errorf("stderr = %q, want mv and rmdir to fail with EBUSY", got)
 	}
 }

@@ -40,10 +40,10 @@ func TestRunRestoresReplacedLog(t *testing.T) {
 			t.Parallel()
 			spec := newSpec(t, "sh", "-c", tt.script)
 			out := mustRun(t, context.Background(), spec)
-			if got := readFile(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != tt.wantStdout {
+			if got := testkit.FileString(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != tt.wantStdout {
 				t.Errorf("stdout log = %q, want %q", got, tt.wantStdout)
 			}
-			if got := readFile(t, filepath.Join(spec.RunDir, "command_stderr.log")); got != tt.wantError {
+			if got := testkit.FileString(t, filepath.Join(spec.RunDir, "command_stderr.log")); got != tt.wantError {
 				t.Errorf("stderr log = %q, want %q", got, tt.wantError)
 			}
 			for _, name := range []string{"command_stdout.log", "command_stderr.log"} {

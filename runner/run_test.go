@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"cohos.dev/cohos/internal/isolate"
+	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/policy"
 )
 
@@ -41,19 +42,10 @@ func mustRun(t *testing.T, ctx context.Context, spec Spec) *Outcome {
 	return out
 }
 
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 // readInvocation decodes the invocation record strictly.
 func readInvocation(t *testing.T, spec Spec) Invocation {
 	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(readFile(t, filepath.Join(spec.RunDir, "command_invocation.json"))))
+	dec := json.NewDecoder(strings.NewReader(testkit.FileString(t, filepath.Join(spec.RunDir, "command_invocation.json"))))
 	dec.DisallowUnknownFields()
 	var inv Invocation
 	if err := dec.Decode(&inv); err != nil {
@@ -69,7 +61,7 @@ func readInvocation(t *testing.T, spec Spec) Invocation {
 // pid, written to artifacts/pid by the job) is left.
 func groupGone(t *testing.T, spec Spec) bool {
 	t.Helper()
-	pgid, err := strconv.Atoi(strings.TrimSpace(readFile(t, filepath.Join(spec.RunDir, "artifacts", "pid"))))
+	pgid, err := strconv.Atoi(strings.TrimSpace(testkit.FileString(t, filepath.Join(spec.RunDir, "artifacts", "pid"))))
 	if err != nil || pgid <= 1 {
 		t.Fatalf("bad pid file: %v", err)
 	}
@@ -107,7 +99,7 @@ func TestRunSuccess(t *testing.T) {
 	}
 	for name, content := range map[string]string{"command_stdout.log": "hello\n", "command_stderr.log": "oops\n"} {
 		path := filepath.Join(spec.RunDir, name)
-		if got := readFile(t, path); got != content {
+		if got := testkit.FileString(t, path); got != content {
 			t.Errorf("%s = %q, want %q", name, got, content)
 		}
 	}
@@ -180,7 +172,7 @@ func TestRunExitAndRetries(t *testing.T) {
 				out.Metrics["restarts"] != policy.Num(float64(tt.wantAttempts-1)) {
 				t.Errorf("metrics = %v", out.Metrics)
 			}
-			if got := readFile(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != tt.wantStdout {
+			if got := testkit.FileString(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != tt.wantStdout {
 				t.Errorf("stdout = %q, want %q", got, tt.wantStdout)
 			}
 			if inv := readInvocation(t, spec); len(inv.Attempts) != tt.wantAttempts || inv.Retries != tt.retries {
@@ -320,7 +312,7 @@ func TestRunEnvironment(t *testing.T) {
 	spec.RunID = "run-42"
 	mustRun(t, context.Background(), spec)
 	want := filepath.Join(spec.RunDir, "artifacts") + "\nrun-42\n"
-	if got := readFile(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != want {
+	if got := testkit.FileString(t, filepath.Join(spec.RunDir, "command_stdout.log")); got != want {
 		t.Errorf("job saw %q, want %q", got, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"cohos.dev/cohos/internal/testkit"
 	"cohos.dev/cohos/policy"
 )
 
@@ -23,7 +24,7 @@ until [ -s "$COHOS_ARTIFACTS/escaped" ]; do sleep 0.01; done`
 // pidIn reads the pid a job wrote to artifacts/name.
 func pidIn(t *testing.T, spec Spec, name string) int {
 	t.Helper()
-	pid, err := strconv.Atoi(strings.TrimSpace(readFile(t, filepath.Join(spec.RunDir, "artifacts", name))))
+	pid, err := strconv.Atoi(strings.TrimSpace(testkit.FileString(t, filepath.Join(spec.RunDir, "artifacts", name))))
 	if err != nil || pid <= 1 {
 		t.Fatalf("bad pid file %s: %v", name, err)
 	}
