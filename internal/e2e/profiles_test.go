@@ -50,11 +50,15 @@ func TestProfiles(t *testing.T) {
 		{
 			// Five answers per agent: MassGen still converges (completed),
 			// but the churn is past both refuse limits; restarts comes
-			// first in the policy, so it decides.
+			// first in the policy, so it decides. Usually 15 answers; an
+			// agent's fifth can be cut when the others have converged
+			// (MassGen's scheduling: seen once in about ten runs), so
+			// the total is held to 13..15.
 			profile: substrate.Thrash, flags: []string{"--timeout", "4m"},
 			decision: policy.Refuse, code: 1, decider: "restarts",
-			metrics:  map[string]string{"completed": "true", "answers_per_agent_max": "5", "answers_total": "15", "agent_errors": "0"},
-			above:    map[string]float64{"restarts": 6},
+			metrics:  map[string]string{"completed": "true", "answers_per_agent_max": "5", "agent_errors": "0"},
+			above:    map[string]float64{"restarts": 6, "answers_total": 12},
+			below:    map[string]float64{"answers_total": 16},
 			refusing: []string{"answers_per_agent_max"},
 			files:    answerFiles(),
 		},
